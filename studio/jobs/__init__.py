@@ -1,0 +1,23 @@
+"""Durable background jobs: a row in the metadata DB, run by a separate OS process."""
+
+from studio.jobs._context import JobContext
+from studio.jobs._kinds import JOB_KINDS
+from studio.jobs._runner import launch_worker, run_job
+from studio.jobs._store import ACTIVE, CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job, JobStore, LogLine
+
+__all__ = [
+    "ACTIVE",
+    "CANCELLED",
+    "FAILED",
+    "FINISHED",
+    "JOB_KINDS",
+    "QUEUED",
+    "RUNNING",
+    "SUCCEEDED",
+    "Job",
+    "JobContext",
+    "JobStore",
+    "LogLine",
+    "launch_worker",
+    "run_job",
+]

@@ -1,0 +1,81 @@
+"""Start a worker process for a job and run a job inside that process."""
+
+import importlib
+import os
+import subprocess
+import sys
+import threading
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from studio.errors import StudioError
+from studio.jobs._context import JobContext
+from studio.jobs._kinds import JOB_KINDS
+
+if TYPE_CHECKING:
+    from studio.workspace import Workspace
+
+HEARTBEAT_INTERVAL_S = 1.0
+CANCELLED_EXIT_CODE = 130
+
+
+def launch_worker(workspace: "Workspace", job_id: int) -> subprocess.Popen[bytes]:
+    """Start ``python -m studio.jobs.worker`` for one job in its own session, so it outlives a
+    Streamlit rerun or restart; its stdout/stderr go to ``logs/job-<id>.out``."""
+    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
+    with open(workspace.logs_dir / f"job-{job_id}.out", "ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "studio.jobs.worker", "--workspace", str(workspace.root), str(job_id)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "STUDIO_DB_URL": workspace.db_url},
+        )
+
+
+def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event) -> None:
+    """Beat until the job ends; on a cancel request mark it cancelled, sweep its scratch files
+    and end the process at once (a running DuckDB query cannot be interrupted politely)."""
+    store = workspace.jobs
+    while not done.wait(HEARTBEAT_INTERVAL_S):
+        try:
+            cancel = store.heartbeat(job_id)
+        except Exception:  # a busy DB must not kill the job; the next beat retries
+            continue
+        if cancel and store.mark_cancelled(job_id):
+            store.log(job_id, "cancelled by request", "warning")
+            workspace.lake.sweep_temp(pid=os.getpid())
+            os._exit(CANCELLED_EXIT_CODE)
+
+
+def run_job(workspace: "Workspace", job_id: int) -> int:
+    """Claim and run one job in this process. Returns the process exit code."""
+    store = workspace.jobs
+    if not store.claim(job_id):
+        return 0
+    job = store.get(job_id)
+    done = threading.Event()
+    threading.Thread(target=_heartbeat_loop, args=(workspace, job_id, done), daemon=True).start()
+    context = JobContext(store, job_id)
+    try:
+        module_name, function_name = JOB_KINDS[job.kind].split(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        store.log(job_id, f"started {job.kind} in pid {os.getpid()}")
+        result: dict[str, Any] = function(context, workspace, **job.params)
+    except StudioError as exc:
+        done.set()
+        store.log(job_id, exc.message, "error")
+        store.fail(job_id, exc.message)
+        return 1
+    except BaseException as exc:  # noqa: BLE001 - the job must end as failed whatever happened
+        done.set()
+        store.log(job_id, traceback.format_exc(), "error")
+        store.fail(job_id, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
+        return 2
+    finally:
+        workspace.lake.sweep_temp(pid=os.getpid())
+    done.set()
+    store.log(job_id, "finished")
+    store.succeed(job_id, result)
+    return 0

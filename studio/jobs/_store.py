@@ -1,0 +1,225 @@
+"""The jobs table: submit, claim, heartbeat, progress, logs, finish, cancel, reap.
+
+Concurrency contract: every state change is one conditional UPDATE (``WHERE status = ...``),
+so the app, the CLI and any number of workers may act on the same job at once and exactly one
+of them wins each transition. A job that is ``running`` is owned by the worker that claimed it;
+others may only request its cancellation or, once its heartbeat is stale, mark it failed.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from studio import meta
+from studio.errors import NotFound, StudioError
+
+if TYPE_CHECKING:
+    from studio.workspace import Workspace
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
+ACTIVE = (QUEUED, RUNNING)
+FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    title: str
+    params: dict[str, Any]
+    status: str
+    progress: float
+    message: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    heartbeat_at: float | None
+    worker_host: str | None
+    worker_pid: int | None
+    cancel_requested: bool
+    result: dict[str, Any] | None
+    error: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or time.time()) - self.started_at
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class LogLine:
+    at: float
+    level: str
+    message: str
+
+
+def _pid_alive(pid: int) -> bool:
+    """True when ``pid`` runs on this machine and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+class JobStore:
+    """Jobs of one workspace, stored in its metadata DB."""
+
+    def __init__(self, workspace: "Workspace") -> None:
+        self.workspace = workspace
+        self.engine = workspace.engine
+
+    def submit(self, kind: str, params: dict[str, Any], title: str, *, launch: bool = True) -> int:
+        """Queue a job and start a worker process for it (unless ``launch`` is False)."""
+        from studio.jobs._kinds import JOB_KINDS
+
+        if kind not in JOB_KINDS:
+            raise StudioError(f"unknown job kind {kind!r}")
+        with self.engine.begin() as connection:
+            job_id = connection.execute(
+                sa.insert(meta.jobs).values(
+                    kind=kind,
+                    title=title,
+                    params=params,
+                    status=QUEUED,
+                    progress=0.0,
+                    message="queued",
+                    created_at=time.time(),
+                    cancel_requested=False,
+                )
+            ).inserted_primary_key[0]
+        if launch:
+            from studio.jobs._runner import launch_worker
+
+            launch_worker(self.workspace, int(job_id))
+        return int(job_id)
+
+    def get(self, job_id: int) -> Job:
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(meta.jobs).where(meta.jobs.c.id == job_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no job {job_id}; `studio jobs list` shows the jobs")
+        return Job(**row)
+
+    def list(self, limit: int = 200, status: str | None = None) -> list[Job]:
+        query = sa.select(meta.jobs).order_by(meta.jobs.c.id.desc()).limit(limit)
+        if status:
+            query = query.where(meta.jobs.c.status == status)
+        with self.engine.connect() as connection:
+            return [Job(**row) for row in connection.execute(query).mappings()]
+
+    def _update(self, job_id: int, only_if: tuple[str, ...], **values: Any) -> bool:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(meta.jobs)
+                .where(meta.jobs.c.id == job_id, meta.jobs.c.status.in_(only_if))
+                .values(**values)
+            )
+        return result.rowcount == 1
+
+    def claim(self, job_id: int) -> bool:
+        """Take a queued job for this process. False when another worker has it or it ended."""
+        now = time.time()
+        return self._update(
+            job_id,
+            (QUEUED,),
+            status=RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            worker_host=socket.gethostname(),
+            worker_pid=os.getpid(),
+            message="started",
+        )
+
+    def heartbeat(self, job_id: int) -> bool:
+        """Record that the worker lives. Returns True when cancellation was requested."""
+        self._update(job_id, (RUNNING,), heartbeat_at=time.time())
+        with self.engine.connect() as connection:
+            return bool(
+                connection.execute(
+                    sa.select(meta.jobs.c.cancel_requested).where(meta.jobs.c.id == job_id)
+                ).scalar_one()
+            )
+
+    def set_progress(self, job_id: int, fraction: float, message: str) -> None:
+        self._update(job_id, (RUNNING,), progress=max(0.0, min(1.0, fraction)), message=message)
+
+    def log(self, job_id: int, message: str, level: str = "info") -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.insert(meta.job_logs).values(job_id=job_id, at=time.time(), level=level, message=message)
+            )
+
+    def logs(self, job_id: int) -> list[LogLine]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(meta.job_logs.c.at, meta.job_logs.c.level, meta.job_logs.c.message)
+                .where(meta.job_logs.c.job_id == job_id)
+                .order_by(meta.job_logs.c.id)
+            ).all()
+        return [LogLine(*row) for row in rows]
+
+    def succeed(self, job_id: int, result: dict[str, Any]) -> bool:
+        return self._update(
+            job_id, (RUNNING,), status=SUCCEEDED, result=result, progress=1.0, message="done", finished_at=time.time()
+        )
+
+    def fail(self, job_id: int, error: str, only_if: tuple[str, ...] = ACTIVE) -> bool:
+        return self._update(job_id, only_if, status=FAILED, error=error, message="failed", finished_at=time.time())
+
+    def mark_cancelled(self, job_id: int) -> bool:
+        return self._update(job_id, ACTIVE, status=CANCELLED, message="cancelled", finished_at=time.time())
+
+    def cancel(self, job_id: int) -> Job:
+        """Cancel a job: a queued one at once, a running one by asking its worker to stop."""
+        job = self.get(job_id)
+        if not job.active:
+            raise StudioError(f"job {job_id} already {job.status}; only queued or running jobs can be cancelled")
+        if not self._update(job_id, (QUEUED,), status=CANCELLED, message="cancelled", finished_at=time.time()):
+            self._update(job_id, (RUNNING,), cancel_requested=True, message="cancelling")
+        return self.get(job_id)
+
+    def reap(self, timeout_s: float | None = None) -> list[int]:
+        """Mark failed the jobs whose worker is gone: a dead pid on this host, or a heartbeat
+        (or, for a queued job, a start) older than ``timeout_s``."""
+        timeout_s = timeout_s if timeout_s is not None else self.workspace.settings.job_heartbeat_timeout_s
+        now = time.time()
+        host = socket.gethostname()
+        reaped = []
+        for job in self.list(limit=10_000, status=RUNNING):
+            dead_here = job.worker_host == host and job.worker_pid is not None and not _pid_alive(job.worker_pid)
+            stale = job.heartbeat_at is None or now - job.heartbeat_at > timeout_s
+            if dead_here:
+                reason = f"worker process {job.worker_pid} died without reporting (killed or crashed)"
+            elif stale:
+                reason = f"worker stopped responding: no heartbeat for {now - (job.heartbeat_at or now):.0f} s"
+            else:
+                continue
+            if self.fail(job.id, reason, only_if=(RUNNING,)):
+                reaped.append(job.id)
+        for job in self.list(limit=10_000, status=QUEUED):
+            if now - job.created_at > timeout_s and self.fail(
+                job.id, "no worker started this job; submit it again", only_if=(QUEUED,)
+            ):
+                reaped.append(job.id)
+        return reaped

@@ -1,0 +1,111 @@
+"""The Parquet lake: immutable, content-addressed table files and the DuckDB engine over them.
+
+Every table is one Parquet file named by the sha256 of its bytes, so the same content is
+stored once and a file never changes after it is written. Each process opens its own
+in-memory DuckDB connection and reads the files; there is no shared DuckDB database file.
+"""
+
+import hashlib
+import os
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+
+TEMP_MAX_AGE_S = 24 * 3600
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal (DuckDB and SQLite quoting)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sha256_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_replace(temp: Path, target: Path) -> None:
+    """fsync ``temp``, rename it over ``target`` and fsync the folder, so a crash leaves either
+    the old file or the new one, never half of one."""
+    fsync_path(temp)
+    os.replace(temp, target)
+    fsync_path(target.parent)
+
+
+class Lake:
+    """Content-addressed Parquet files under ``root`` plus a scratch folder for writes."""
+
+    def __init__(self, root: Path, *, memory_limit: str = "2GB", threads: int | None = None) -> None:
+        self.root = root
+        self.tables_dir = root / "tables"
+        self.tmp_dir = root / "tmp"
+        self.memory_limit = memory_limit
+        self.threads = threads
+
+    def create(self) -> None:
+        self.tables_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A private in-memory DuckDB connection with the workspace's resource limits."""
+        config: dict[str, str | int | bool] = {
+            "memory_limit": self.memory_limit,
+            "temp_directory": str(self.tmp_dir / "duckdb"),
+        }
+        if self.threads:
+            config["threads"] = self.threads
+        return duckdb.connect(":memory:", config=config)
+
+    def table_path(self, content_hash: str) -> Path:
+        return self.tables_dir / f"{content_hash}.parquet"
+
+    def temp_path(self, suffix: str = ".parquet") -> Path:
+        """A fresh scratch path. The pid prefix lets a cancelled job's files be swept."""
+        return self.tmp_dir / f"{os.getpid()}-{uuid.uuid4().hex}{suffix}"
+
+    def store(self, temp: Path) -> tuple[str, Path, bool]:
+        """Move a finished Parquet file into the lake under its content hash.
+
+        Returns (hash, final path, created). When the same content is already stored, the temp
+        file is dropped and ``created`` is False.
+        """
+        content_hash = sha256_file(temp)
+        target = self.table_path(content_hash)
+        if target.exists():
+            temp.unlink()
+            return content_hash, target, False
+        atomic_replace(temp, target)
+        return content_hash, target, True
+
+    def remove(self, content_hash: str) -> None:
+        self.table_path(content_hash).unlink(missing_ok=True)
+
+    def sweep_temp(self, pid: int | None = None, max_age_s: float = TEMP_MAX_AGE_S) -> int:
+        """Remove scratch files of one process (``pid``) or older than ``max_age_s``."""
+        removed = 0
+        if not self.tmp_dir.exists():
+            return 0
+        now = time.time()
+        for path in self.tmp_dir.iterdir():
+            if not path.is_file():
+                continue
+            mine = pid is not None and path.name.startswith(f"{pid}-")
+            if mine or now - path.stat().st_mtime > max_age_s:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed

@@ -1,0 +1,17 @@
+"""Sources: readers for files and databases, immutable versions in the lake, profiles."""
+
+from studio.sources._readers import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets
+from studio.sources._store import AddResult, SourceStore, SourceVersion, suggest_name, validate_name
+
+__all__ = [
+    "BAD_ROWS",
+    "EXTENSIONS",
+    "FORMATS",
+    "AddResult",
+    "ReadOptions",
+    "SourceStore",
+    "SourceVersion",
+    "excel_sheets",
+    "suggest_name",
+    "validate_name",
+]

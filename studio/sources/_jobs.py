@@ -1,0 +1,39 @@
+"""Job functions of the sources stage (run inside a worker process)."""
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from studio.jobs import JobContext
+from studio.sources._readers import ReadOptions
+
+if TYPE_CHECKING:
+    from studio.workspace import Workspace
+
+
+def add_file_job(
+    context: JobContext, workspace: "Workspace", path: str, name: str, options: dict[str, Any], label: str, remove_after: bool = False
+) -> dict[str, Any]:
+    """Add a file, then profile it, so the Sources page can show the profile at once."""
+    try:
+        result = workspace.sources.add_file(Path(path), name, ReadOptions(**options), context=context, label=label)
+    finally:
+        if remove_after:
+            shutil.rmtree(Path(path).parent, ignore_errors=True)
+    context.progress(0.98, "profiling")
+    workspace.sources.profile(name, result.source.version)
+    return result.to_json()
+
+
+def add_database_job(
+    context: JobContext, workspace: "Workspace", url: str, name: str, table: str | None = None, query: str | None = None
+) -> dict[str, Any]:
+    result = workspace.sources.add_database(url, name, table=table, query=query, context=context)
+    context.progress(0.98, "profiling")
+    workspace.sources.profile(name, result.source.version)
+    return result.to_json()
+
+
+def profile_job(context: JobContext, workspace: "Workspace", name: str, version: int) -> dict[str, Any]:
+    profile = workspace.sources.profile(name, version, context=context)
+    return {"name": name, "version": version, "rows": profile["rows"], "columns": len(profile["columns"])}

@@ -1,0 +1,137 @@
+"""Column profiles computed by DuckDB over a Parquet file, never by loading it into pandas.
+
+One aggregate pass gives counts, nulls, approximate distinct counts, min/max/mean/std and
+quantiles for every column; then one small GROUP BY per column gives its top values and
+histogram. The result is plain JSON-able data (drawn by components/, cached by content hash).
+"""
+
+import datetime as dt
+import decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from studio.lake import sql_identifier, sql_literal
+
+TOP_K = 10
+BINS = 30
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
+TEMPORAL = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+def column_kind(type_name: str) -> str:
+    base = type_name.upper().split("(")[0].strip()
+    if base in NUMERIC:
+        return "numeric"
+    if base in TEMPORAL:
+        return "temporal"
+    if base == "BOOLEAN":
+        return "boolean"
+    if base == "VARCHAR":
+        return "text"
+    return "other"
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able form of a DuckDB value."""
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, (list, dict, tuple)):
+        return str(value)
+    return value
+
+
+def _aggregates(name: str, kind: str) -> list[tuple[str, str]]:
+    col = sql_identifier(name)
+    parts = [("non_null", f"count({col})")]
+    if kind == "other":
+        return parts
+    parts.append(("distinct", f"approx_count_distinct({col})"))
+    if kind == "numeric":
+        quantiles = ", ".join(str(q) for q in QUANTILES)
+        parts += [
+            ("min", f"min({col})::DOUBLE"),
+            ("max", f"max({col})::DOUBLE"),
+            ("mean", f"avg({col})::DOUBLE"),
+            ("std", f"stddev_samp({col})::DOUBLE"),
+            ("quantiles", f"approx_quantile({col}::DOUBLE, [{quantiles}])"),
+        ]
+    elif kind == "temporal":
+        parts += [("min", f"min({col})"), ("max", f"max({col})")]
+    elif kind == "text":
+        parts += [("min_length", f"min(length({col}))"), ("max_length", f"max(length({col}))"), ("mean_length", f"avg(length({col}))")]
+    return parts
+
+
+def _histogram(con: duckdb.DuckDBPyConnection, table: str, name: str, kind: str) -> dict[str, list[Any]] | None:
+    """Equal-width bins over the finite values (epoch seconds for dates and timestamps)."""
+    col = sql_identifier(name)
+    value = f"epoch({col})" if kind == "temporal" else f"{col}::DOUBLE"
+    finite = f"{col} IS NOT NULL AND isfinite({value})"
+    low, high = con.execute(f"SELECT min({value}), max({value}) FROM {table} WHERE {finite}").fetchone() or (None, None)
+    if low is None or high is None:
+        return None
+    low, high = float(low), float(high)
+    bins = BINS if high > low else 1
+    width = (high - low) / bins if high > low else 1.0
+    rows = con.execute(
+        f"SELECT least(floor(({value} - ?) / ?), {bins - 1})::INTEGER AS bin, count(*) FROM {table} WHERE {finite} GROUP BY bin",
+        [low, width],
+    ).fetchall()
+    counts = [0] * bins
+    for bin_index, count in rows:
+        counts[max(0, min(bin_index, bins - 1))] += count
+    edges: list[Any] = [low + i * width for i in range(bins + 1)]
+    if kind == "temporal":
+        edges = [dt.datetime.fromtimestamp(e, dt.UTC).isoformat() for e in edges]
+    return {"edges": edges, "counts": counts}
+
+
+def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
+    """Per-column profile of one Parquet file: type, nulls, distinct, stats, top values, histogram."""
+    table = f"read_parquet({sql_literal(str(path))})"
+    schema = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
+    columns = [(row[0], row[1], column_kind(row[1])) for row in schema]
+    selects = ["count(*)"]
+    slots: list[tuple[int, str]] = []
+    for index, (name, _type, kind) in enumerate(columns):
+        for key, expression in _aggregates(name, kind):
+            selects.append(expression)
+            slots.append((index, key))
+    values = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
+    assert values is not None
+    rows = int(values[0])
+    stats: list[dict[str, Any]] = [{} for _ in columns]
+    for (index, key), value in zip(slots, values[1:]):
+        stats[index][key] = value
+    profiled = []
+    for (name, type_name, kind), stat in zip(columns, stats):
+        nulls = rows - int(stat.pop("non_null"))
+        entry: dict[str, Any] = {
+            "name": name,
+            "type": type_name,
+            "kind": kind,
+            "nulls": nulls,
+            "null_fraction": nulls / rows if rows else 0.0,
+        }
+        if "quantiles" in stat:
+            entry["quantiles"] = {f"p{round(q * 100):02d}": _plain(v) for q, v in zip(QUANTILES, stat.pop("quantiles") or [])}
+        entry.update({key: _plain(value) for key, value in stat.items()})
+        if kind != "other" and rows > nulls:
+            col = sql_identifier(name)
+            top = con.execute(
+                f"SELECT {col}, count(*) AS n FROM {table} WHERE {col} IS NOT NULL GROUP BY ALL ORDER BY n DESC, 1 LIMIT {TOP_K}"
+            ).fetchall()
+            entry["top"] = [{"value": _plain(v), "count": int(n)} for v, n in top]
+            if kind in ("numeric", "temporal"):
+                histogram = _histogram(con, table, name, kind)
+                if histogram is not None:
+                    entry["histogram"] = histogram
+        profiled.append(entry)
+    return {"rows": rows, "columns": profiled}
