@@ -1,7 +1,7 @@
 """Durable background jobs: a row in the metadata DB, run by a separate OS process."""
 
 from studio.jobs._context import JobContext
-from studio.jobs._kinds import JOB_KINDS
+from studio.jobs._kinds import job_kinds
 from studio.jobs._runner import launch_worker, run_job
 from studio.jobs._store import ACTIVE, CANCELLED, FAILED, FINISHED, QUEUED, RUNNING, SUCCEEDED, Job, JobStore, LogLine
 
@@ -10,7 +10,7 @@ __all__ = [
     "CANCELLED",
     "FAILED",
     "FINISHED",
-    "JOB_KINDS",
+    "job_kinds",
     "QUEUED",
     "RUNNING",
     "SUCCEEDED",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.errors import StudioError
 from studio.jobs._context import JobContext
-from studio.jobs._kinds import JOB_KINDS
+from studio.jobs._kinds import job_kinds
 
 if TYPE_CHECKING:
     from studio.workspace import Workspace
@@ -59,7 +59,7 @@ def run_job(workspace: "Workspace", job_id: int) -> int:
     threading.Thread(target=_heartbeat_loop, args=(workspace, job_id, done), daemon=True).start()
     context = JobContext(store, job_id)
     try:
-        module_name, function_name = JOB_KINDS[job.kind].split(":")
+        module_name, function_name = job_kinds()[job.kind].split(":")
         function = getattr(importlib.import_module(module_name), function_name)
         store.log(job_id, f"started {job.kind} in pid {os.getpid()}")
         result: dict[str, Any] = function(context, workspace, **job.params)

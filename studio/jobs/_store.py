@@ -91,9 +91,9 @@ class JobStore:
 
     def submit(self, kind: str, params: dict[str, Any], title: str, *, launch: bool = True) -> int:
         """Queue a job and start a worker process for it (unless ``launch`` is False)."""
-        from studio.jobs._kinds import JOB_KINDS
+        from studio.jobs._kinds import job_kinds
 
-        if kind not in JOB_KINDS:
+        if kind not in job_kinds():
             raise StudioError(f"unknown job kind {kind!r}")
         with self.engine.begin() as connection:
             job_id = connection.execute(

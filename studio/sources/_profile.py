@@ -1,6 +1,6 @@
 """Column profiles computed by DuckDB over a Parquet file, never by loading it into pandas.
 
-One aggregate pass gives counts, nulls, approximate distinct counts, min/max/mean/std and
+One aggregate pass gives counts, nulls, distinct counts (approximate past 2M rows), min/max/mean/std and
 quantiles for every column; then one small GROUP BY per column gives its top values and
 histogram. The result is plain JSON-able data (drawn by components/, cached by content hash).
 """
@@ -15,6 +15,7 @@ import duckdb
 from studio.lake import sql_identifier, sql_literal
 
 TOP_K = 10
+EXACT_DISTINCT_MAX_ROWS = 2_000_000
 BINS = 30
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
@@ -47,12 +48,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _aggregates(name: str, kind: str) -> list[tuple[str, str]]:
+def _aggregates(name: str, kind: str, exact_distinct: bool) -> list[tuple[str, str]]:
     col = sql_identifier(name)
     parts = [("non_null", f"count({col})")]
     if kind == "other":
         return parts
-    parts.append(("distinct", f"approx_count_distinct({col})"))
+    parts.append(("distinct", f"count(DISTINCT {col})" if exact_distinct else f"approx_count_distinct({col})"))
     if kind == "numeric":
         quantiles = ", ".join(str(q) for q in QUANTILES)
         parts += [
@@ -98,10 +99,12 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
     table = f"read_parquet({sql_literal(str(path))})"
     schema = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
     columns = [(row[0], row[1], column_kind(row[1])) for row in schema]
+    total = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    exact_distinct = total is not None and total[0] <= EXACT_DISTINCT_MAX_ROWS
     selects = ["count(*)"]
     slots: list[tuple[int, str]] = []
     for index, (name, _type, kind) in enumerate(columns):
-        for key, expression in _aggregates(name, kind):
+        for key, expression in _aggregates(name, kind, exact_distinct):
             selects.append(expression)
             slots.append((index, key))
     values = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
@@ -112,7 +115,10 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
         stats[index][key] = value
     profiled = []
     for (name, type_name, kind), stat in zip(columns, stats):
-        nulls = rows - int(stat.pop("non_null"))
+        non_null = int(stat.pop("non_null"))
+        nulls = rows - non_null
+        if stat.get("distinct") is not None:
+            stat["distinct"] = min(int(stat["distinct"]), non_null)
         entry: dict[str, Any] = {
             "name": name,
             "type": type_name,
@@ -134,4 +140,4 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
                 if histogram is not None:
                     entry["histogram"] = histogram
         profiled.append(entry)
-    return {"rows": rows, "columns": profiled}
+    return {"rows": rows, "exact_distinct": exact_distinct, "columns": profiled}

@@ -349,8 +349,20 @@ def _translate_json_error(exc: Exception) -> str:
     return _first_duckdb_line(exc)
 
 
+def _check_array_closed(path: Path, label: str) -> None:
+    """DuckDB accepts a JSON array cut short (``[{...},``); a truncated file must not load."""
+    with open(path, "rb") as handle:
+        head = handle.read(64).lstrip()
+        handle.seek(max(0, path.stat().st_size - 64))
+        tail = handle.read().rstrip()
+    if head.startswith(b"[") and not tail.endswith(b"]"):
+        raise StudioError(f"{label}: malformed JSON: the array is not closed with ']' (is the file cut short?)")
+
+
 def write_json(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, fmt: str, out: Path, progress: ProgressFn, label: str) -> dict[str, Any]:
     layout = "newline_delimited" if fmt == "ndjson" else "auto"
+    if fmt == "json":
+        _check_array_closed(path, label)
     select_sql = f"SELECT * FROM read_json({sql_literal(str(path))}, format={sql_literal(layout)}, records=true)"
     try:
         names = [row[0] for row in con.execute(f"DESCRIBE {select_sql}").fetchall()]

@@ -1,0 +1,1 @@
+"""Reusable widgets and pure plotly figure builders shared by the pages."""

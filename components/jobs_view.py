@@ -1,0 +1,47 @@
+"""Widgets that follow background jobs from a page."""
+
+import streamlit as st
+
+from studio import Workspace
+from studio.jobs import FAILED, SUCCEEDED, Job
+
+PENDING_KEY = "pending_jobs"
+
+
+def track(job_id: int) -> None:
+    """Follow a job submitted from this tab until it ends."""
+    st.session_state.setdefault(PENDING_KEY, []).append(job_id)
+
+
+def job_status_line(job: Job) -> None:
+    if job.status == SUCCEEDED:
+        st.success(f"{job.title}: done", icon=":material/check_circle:")
+    elif job.status == FAILED:
+        st.error(f"{job.title}: {job.error}", icon=":material/error:")
+    elif job.active:
+        st.progress(job.progress, text=f"{job.title} — {job.message}")
+    else:
+        st.warning(f"{job.title}: {job.status}", icon=":material/cancel:")
+
+
+@st.fragment(run_every=1.0)
+def pending_jobs(workspace: Workspace) -> None:
+    """Progress of this tab's jobs; reruns the page once when one of them has finished so
+    the new state (a new source, a profile) shows."""
+    pending: list[int] = st.session_state.get(PENDING_KEY, [])
+    if not pending:
+        return
+    jobs = [workspace.jobs.get(job_id) for job_id in pending]
+    for job in jobs:
+        job_status_line(job)
+    finished = [job for job in jobs if not job.active]
+    if finished:
+        st.session_state[PENDING_KEY] = [job.id for job in jobs if job.active]
+        st.session_state.setdefault("finished_jobs", []).extend(job.id for job in finished)
+        st.rerun(scope="app")
+
+
+def finished_messages(workspace: Workspace) -> None:
+    """Show, once, how this tab's finished jobs ended."""
+    for job_id in st.session_state.pop("finished_jobs", []):
+        job_status_line(workspace.jobs.get(job_id))

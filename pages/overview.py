@@ -1,0 +1,70 @@
+"""Overview: the workspace at a glance and what to do next."""
+
+import pandas as pd
+import streamlit as st
+
+from components.jobs_view import finished_messages, pending_jobs, track
+from components.layout import ago, human_bytes, user_errors, workspace
+
+current = workspace()
+st.title("Overview")
+st.caption("Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
+
+sources = current.sources.list()
+summary = current.summary()
+jobs = current.jobs.list(limit=5)
+
+columns = st.columns(4)
+columns[0].metric("Sources", len(sources))
+columns[1].metric("Rows across sources", f"{sum(s.rows for s in sources):,}")
+columns[2].metric("Jobs running", summary["jobs"].get("running", 0) + summary["jobs"].get("queued", 0))
+columns[3].metric("Jobs failed", summary["jobs"].get("failed", 0))
+
+finished_messages(current)
+pending_jobs(current)
+
+st.subheader("What to do next")
+if not sources:
+    st.info("This workspace is empty. Load the demo data (a food-delivery company's orders, restaurants from two systems and couriers), or add your own file or database table.", icon=":material/lightbulb:")
+    left, right = st.columns(2)
+    if left.button("Load the demo data", type="primary", icon=":material/download:"):
+        with user_errors():
+            track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
+            st.rerun()
+    right.page_link("pages/sources.py", label="Add your own source", icon=":material/add:")
+else:
+    st.markdown(
+        "1. **Inspect each source's profile** on the Sources page: types, missing values, distributions, top values.\n"
+        "2. **Add more sources** (CSV, Parquet, JSON, Excel, SQLite, PostgreSQL); re-adding a changed file makes a new version.\n"
+        "3. **Follow long work on the Jobs page**: ingest and profiling run in the background and survive reloads."
+    )
+    st.page_link("pages/sources.py", label="Open Sources", icon=":material/database:")
+
+    st.subheader("Sources")
+    table = pd.DataFrame(
+        [
+            {
+                "source": s.name,
+                "version": s.version,
+                "rows": s.rows,
+                "columns": len(s.columns),
+                "size": human_bytes(s.bytes),
+                "from": s.origin.get("file") or s.origin.get("url"),
+                "updated": ago(s.created_at),
+            }
+            for s in sources
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+if jobs:
+    st.subheader("Recent jobs")
+    st.dataframe(
+        pd.DataFrame(
+            [{"job": j.id, "what": j.title, "status": j.status, "progress": j.progress, "when": ago(j.created_at), "error": j.error or ""} for j in jobs]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")},
+    )
+    st.page_link("pages/jobs.py", label="All jobs", icon=":material/pending_actions:")

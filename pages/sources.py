@@ -1,0 +1,181 @@
+"""Sources: add files and database tables, then inspect each version's profile."""
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from components.jobs_view import finished_messages, pending_jobs, track
+from components.layout import ago, human_bytes, user_errors, workspace
+from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
+from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, suggest_name
+
+current = workspace()
+store = current.sources
+st.title("Sources")
+
+finished_messages(current)
+pending_jobs(current)
+
+
+def read_options(key: str) -> ReadOptions:
+    """The optional read settings (everything defaults to sniffed)."""
+    with st.expander("Read options (all sniffed when left empty)"):
+        left, middle, right = st.columns(3)
+        fmt = left.selectbox("Format", ["from extension", *FORMATS], key=f"{key}_format")
+        delimiter = middle.text_input("Delimiter", max_chars=1, key=f"{key}_delim", help="CSV only; e.g. ; or |")
+        header = right.selectbox("Header row", ["sniff", "yes", "no"], key=f"{key}_header")
+        encoding = left.text_input("Encoding", key=f"{key}_encoding", placeholder="utf-8, latin-1, cp1252 …")
+        sheet = middle.text_input("Excel sheet", key=f"{key}_sheet", placeholder="first sheet")
+        bad_rows = right.selectbox("Rows of the wrong width", BAD_ROWS, key=f"{key}_bad", help="error: stop and name the line; skip: drop them; pad: fill missing fields with nulls")
+        types_text = st.text_input("Column types", key=f"{key}_types", placeholder="zip=VARCHAR, amount=DOUBLE")
+    types = {}
+    for pair in filter(None, (p.strip() for p in types_text.split(","))):
+        column, _, type_name = pair.partition("=")
+        types[column.strip()] = type_name.strip()
+    return ReadOptions(
+        format=None if fmt == "from extension" else fmt,
+        delimiter=delimiter or None,
+        header={"sniff": None, "yes": True, "no": False}[header],
+        encoding=encoding or None,
+        sheet=sheet or None,
+        types=types,
+        bad_rows=bad_rows,
+    )
+
+
+def add_source_panel() -> None:
+    upload_tab, path_tab, database_tab = st.tabs(["Upload a file", "File on the server", "Database"])
+    with upload_tab:
+        uploaded = st.file_uploader("CSV, TSV, Parquet, JSON, NDJSON or Excel", type=[e.lstrip(".") for e in EXTENSIONS], key="upload_file")
+        name = st.text_input("Source name", value=suggest_name(uploaded.name) if uploaded else "", key="upload_name")
+        options = read_options("upload")
+        if st.button("Add source", type="primary", disabled=uploaded is None, key="upload_add"):
+            with user_errors():
+                path = store.save_upload(uploaded.name, uploaded.getvalue())
+                track(store.submit_add_file(path, name, options, label=uploaded.name, remove_after=True))
+                st.rerun()
+    with path_tab:
+        server_path = st.text_input("Path of a file on this machine", key="path_path", placeholder="/data/orders.csv")
+        name = st.text_input("Source name", value=suggest_name(server_path) if server_path else "", key="path_name")
+        options = read_options("path")
+        if st.button("Add source", type="primary", disabled=not server_path, key="path_add"):
+            with user_errors():
+                track(store.submit_add_file(Path(server_path).expanduser(), name, options, label=Path(server_path).name))
+                st.rerun()
+    with database_tab:
+        url = st.text_input("Database URL", key="db_url", placeholder="sqlite:///path/to/file.db  or  postgresql://user:password@host:5432/db", type="password")
+        mode = st.radio("Read", ["a table", "a query"], horizontal=True, key="db_mode")
+        table = st.text_input("Table", key="db_table", placeholder="schema.table or table") if mode == "a table" else None
+        query = st.text_area("Query (runs read-only)", key="db_query", placeholder="SELECT * FROM orders WHERE …") if mode == "a query" else None
+        name = st.text_input("Source name", value=suggest_name(table) if table else "", key="db_name")
+        if st.button("Add source", type="primary", disabled=not url, key="db_add"):
+            with user_errors():
+                track(store.submit_add_database(url, name, table or None, query or None))
+                st.rerun()
+
+
+@st.dialog("Delete source")
+def confirm_delete(name: str, versions: int) -> None:
+    st.write(f"Delete **{name}** and its {versions} version(s)? Files no other source uses are removed. This cannot be undone.")
+    left, right = st.columns(2)
+    if left.button("Delete", type="primary", key="confirm_delete"):
+        with user_errors():
+            store.delete(name)
+            st.session_state.pop("selected_source", None)
+            st.rerun()
+    if right.button("Keep it", key="cancel_delete"):
+        st.rerun()
+
+
+def profile_section(name: str, version: int) -> None:
+    profile = store.cached_profile(name, version)
+    if profile is None:
+        key = f"profiling_{name}_{version}"
+        if key not in st.session_state:
+            st.session_state[key] = True
+            track(store.submit_profile(name, version))
+        st.info("Profiling in the background; it appears here when done.", icon=":material/hourglass_top:")
+        return
+    st.plotly_chart(missing_values_figure(profile), width="stretch", key=f"missing_{name}_{version}")
+    st.dataframe(pd.DataFrame(summary_rows(profile)), hide_index=True, width="stretch")
+    names = [c["name"] for c in profile["columns"]]
+    chosen = st.selectbox("Column", names, key=f"column_{name}")
+    column = next(c for c in profile["columns"] if c["name"] == chosen)
+    left, right = st.columns(2)
+    histogram = histogram_figure(column)
+    top = top_values_figure(column)
+    if histogram is not None:
+        left.plotly_chart(histogram, width="stretch", key=f"hist_{name}_{chosen}")
+    if top is not None:
+        (right if histogram is not None else left).plotly_chart(top, width="stretch", key=f"top_{name}_{chosen}")
+    if histogram is None and top is None:
+        if column.get("top"):
+            st.caption(f"Every value of {chosen} is distinct: it looks like a key.")
+        else:
+            st.caption("No distribution to draw for this column (all values missing, or a nested type).")
+    if not profile.get("exact_distinct", True):
+        st.caption("Distinct counts are approximate (HyperLogLog) on tables over 2M rows.")
+    if column.get("quantiles"):
+        st.caption("Quantiles (approximate): " + ", ".join(f"{k} {v:,.4g}" for k, v in column["quantiles"].items() if v is not None))
+
+
+def source_detail(name: str) -> None:
+    versions = store.versions(name)
+    numbers = [v.version for v in versions]
+    header, picker = st.columns([3, 1])
+    version_number = picker.selectbox("Version", numbers, key=f"version_{name}", format_func=lambda n: f"v{n}" + (" (newest)" if n == numbers[0] else ""))
+    source = next(v for v in versions if v.version == version_number)
+    header.subheader(f"{source.name}  ·  v{source.version}")
+    header.caption(f"from {source.origin.get('file') or source.origin.get('url')} · added {ago(source.created_at)} · content {source.content_hash[:12]}")
+    metrics = st.columns(4)
+    metrics[0].metric("Rows", f"{source.rows:,}")
+    metrics[1].metric("Columns", len(source.columns))
+    metrics[2].metric("Size in the lake", human_bytes(source.bytes))
+    metrics[3].metric("Versions", len(versions))
+    profile_tab, preview_tab, versions_tab, manage_tab = st.tabs(["Profile", "Preview", "Versions", "Manage"])
+    with profile_tab:
+        profile_section(name, source.version)
+    with preview_tab:
+        st.caption("The first 100 rows.")
+        st.dataframe(store.preview(name, 100, source.version), width="stretch", hide_index=True)
+    with versions_tab:
+        st.dataframe(
+            pd.DataFrame(
+                [{"version": v.version, "rows": v.rows, "columns": len(v.columns), "content": v.content_hash[:12], "added": ago(v.created_at), "from": v.origin.get("file") or v.origin.get("url")} for v in versions]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with manage_tab:
+        new_name = st.text_input("New name", value=name, key=f"rename_{name}")
+        if st.button("Rename", key=f"rename_button_{name}", disabled=new_name == name):
+            with user_errors():
+                store.rename(name, new_name)
+                st.session_state["selected_source"] = new_name
+                st.rerun()
+        target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
+        if st.button("Export", key=f"export_button_{name}", disabled=not target):
+            with user_errors():
+                written = store.export(name, target, source.version)
+                st.success(f"Wrote v{source.version} to {written}")
+        st.divider()
+        if st.button("Delete this source…", key=f"delete_{name}", icon=":material/delete:"):
+            confirm_delete(name, len(versions))
+
+
+sources = store.list()
+with st.expander("Add a source", expanded=not sources, icon=":material/add:"):
+    add_source_panel()
+
+if not sources:
+    st.info("No sources yet. Add a file or a database table above, or load the demo data from the Overview page.")
+else:
+    names = [s.name for s in sources]
+    if st.session_state.get("selected_source") not in names:
+        st.session_state["selected_source"] = names[0]
+    listing = pd.DataFrame([{"source": s.name, "version": s.version, "rows": s.rows, "columns": len(s.columns), "updated": ago(s.created_at)} for s in sources])
+    st.dataframe(listing, hide_index=True, width="stretch")
+    selected = st.selectbox("Source", names, key="selected_source")
+    with user_errors():
+        source_detail(selected)

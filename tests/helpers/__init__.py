@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (job kinds for the job tests, servers)."""

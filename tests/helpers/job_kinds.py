@@ -1,0 +1,26 @@
+"""Job kinds the job tests register through STUDIO_JOB_KINDS (real worker processes run them)."""
+
+import time
+from typing import Any
+
+from studio import StudioError
+
+
+def sleep_job(context: Any, workspace: Any, seconds: float = 60.0) -> dict[str, Any]:
+    """Sleeps in small steps, reporting progress; cancelled or killed by the tests."""
+    steps = max(1, int(seconds / 0.1))
+    for step in range(steps):
+        context.progress(step / steps, f"slept {step * 0.1:.1f} s")
+        time.sleep(0.1)
+    return {"slept": seconds}
+
+
+def failing_job(context: Any, workspace: Any) -> dict[str, Any]:
+    raise StudioError("the input was wrong; fix it")
+
+
+def crashing_job(context: Any, workspace: Any) -> dict[str, Any]:
+    return {"value": 1 / 0}
+
+
+KINDS = "test.sleep=tests.helpers.job_kinds:sleep_job,test.fail=tests.helpers.job_kinds:failing_job,test.crash=tests.helpers.job_kinds:crashing_job"

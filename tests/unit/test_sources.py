@@ -1,0 +1,168 @@
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from studio import NotFound, StudioError
+from studio.sources import ReadOptions, suggest_name
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet", "json", "ndjson", "xlsx"])
+def test_every_file_format_loads_the_same_table(workspace, files, fmt):
+    result = workspace.sources.add_file(files[fmt], f"data_{fmt}")
+    source = result.source
+    assert source.rows == 100
+    assert [c["name"] for c in source.columns] == ["id", "city", "amount", "when"]
+    assert source.path.exists() and source.path.name == f"{source.content_hash}.parquet"
+    frame = workspace.sources.preview(f"data_{fmt}", 1000)
+    assert frame["id"].tolist() == list(range(1, 101))
+    assert frame["city"].isna().sum() == 25
+    assert frame["amount"].sum() == pytest.approx(sum(round(0.5 + i * 49.5 / 99, 2) for i in range(100)))
+
+
+def test_sqlite_table_and_query(workspace, files):
+    url = f"sqlite:///{files['sqlite']}"
+    table = workspace.sources.add_database(url, "orders_db", table="orders").source
+    assert table.rows == 100 and table.origin["kind"] == "database"
+    query = workspace.sources.add_database(url, "paris", query="SELECT id, amount FROM orders WHERE city = 'Paris'").source
+    assert query.rows == 25
+    assert [c["name"] for c in query.columns] == ["id", "amount"]
+
+
+def test_sqlite_source_is_opened_read_only(workspace, files):
+    url = f"sqlite:///{files['sqlite']}"
+    with pytest.raises(StudioError, match="query failed.*readonly"):
+        workspace.sources.add_database(url, "evil", query="DELETE FROM orders RETURNING id")
+    assert workspace.sources.add_database(url, "intact", table="orders").source.rows == 100
+
+
+def test_postgresql_table_and_query(workspace, postgres_url):
+    import sqlalchemy as sa
+
+    from studio.meta import normalize_url
+
+    engine = sa.create_engine(normalize_url(postgres_url))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS shop_orders")
+        connection.exec_driver_sql("CREATE SEQUENCE IF NOT EXISTS order_numbers")
+        connection.exec_driver_sql("CREATE TABLE shop_orders (id int, total numeric(10,2), placed timestamp, note text, ref uuid)")
+        connection.exec_driver_sql(
+            "INSERT INTO shop_orders SELECT g, g * 1.5, timestamp '2026-01-01' + g * interval '1 hour', "
+            "CASE WHEN mod(g, 10) = 0 THEN NULL ELSE 'n' || g END, gen_random_uuid() FROM generate_series(1, 120000) g"
+        )
+    engine.dispose()
+    source = workspace.sources.add_database(postgres_url, "pg_orders", table="public.shop_orders").source
+    assert source.rows == 120000  # more than one streamed chunk
+    types = {c["name"]: c["type"] for c in source.columns}
+    assert types["id"] == "BIGINT" and types["total"].startswith("DECIMAL") and types["placed"].startswith("TIMESTAMP") and types["ref"] == "UUID"
+    profile = workspace.sources.profile("pg_orders")
+    note = next(c for c in profile["columns"] if c["name"] == "note")
+    assert note["nulls"] == 12000
+    query = workspace.sources.add_database(postgres_url, "pg_big", query="SELECT id, total FROM shop_orders WHERE id > 100000").source
+    assert query.rows == 20000
+    with pytest.raises(StudioError, match="read-only transaction"):
+        workspace.sources.add_database(postgres_url, "pg_evil", query="SELECT nextval('order_numbers')")
+
+
+def test_versions_content_addressing_and_unchanged(workspace, files, tmp_path):
+    store = workspace.sources
+    first = store.add_file(files["csv"], "orders")
+    again = store.add_file(files["csv"], "orders")
+    assert again.unchanged and again.source.version == 1
+    changed = tmp_path / "changed.csv"
+    changed.write_text(files["csv"].read_text() + "101,Paris,1.0,2026-04-11\n")
+    second = store.add_file(changed, "orders")
+    assert second.source.version == 2 and second.source.rows == 101
+    assert second.source.content_hash != first.source.content_hash
+    # The same content under another name shares the lake file.
+    twin = store.add_file(files["csv"], "orders_copy")
+    assert twin.source.path == first.source.path
+    assert len(list(workspace.lake.tables_dir.glob("*.parquet"))) == 2
+    assert store.get("orders", 1).rows == 100
+    assert store.get("orders").version == 2
+
+
+def test_rename_and_delete_remove_only_unused_files(workspace, files):
+    store = workspace.sources
+    store.add_file(files["csv"], "orders")
+    shared = store.add_file(files["csv"], "orders_copy").source
+    renamed = store.rename("orders", "sales")
+    assert renamed.name == "sales"
+    with pytest.raises(NotFound):
+        store.get("orders")
+    with pytest.raises(StudioError, match="exists already"):
+        store.rename("sales", "orders_copy")
+    store.delete("sales")
+    assert shared.path.exists(), "still used by orders_copy"
+    store.delete("orders_copy")
+    assert not shared.path.exists()
+    assert store.list() == []
+
+
+def test_export_parquet_and_csv(workspace, files, tmp_path):
+    store = workspace.sources
+    store.add_file(files["csv"], "orders")
+    parquet = store.export("orders", tmp_path / "out.parquet")
+    assert pq.read_table(parquet).num_rows == 100
+    csv = store.export("orders", tmp_path / "out.csv")
+    assert pd.read_csv(csv)["id"].sum() == 5050
+    with pytest.raises(StudioError, match=r"\.parquet or \.csv"):
+        store.export("orders", tmp_path / "out.xlsx")
+    with pytest.raises(StudioError, match="no such folder"):
+        store.export("orders", tmp_path / "missing" / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_csv_overrides_delimiter_header_types(workspace, tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("zip;amount\n1234;1,5\n99999;2\n")
+    sniffed = workspace.sources.add_file(path, "zips").source
+    assert {c["name"]: c["type"] for c in sniffed.columns}["zip"] == "BIGINT"
+    typed = workspace.sources.add_file(path, "zips", ReadOptions(types={"zip": "VARCHAR", "amount": "varchar"})).source
+    assert workspace.sources.preview("zips")["zip"].tolist() == ["1234", "99999"]
+    assert typed.version == 2
+    headless = tmp_path / "headless.csv"
+    headless.write_text("1|a\n2|b\n")
+    no_header = workspace.sources.add_file(headless, "pipes", ReadOptions(delimiter="|", header=False)).source
+    assert no_header.rows == 2
+
+
+def test_legacy_encodings_are_sniffed_and_converted(workspace, tmp_path):
+    path = tmp_path / "legacy.csv"
+    path.write_bytes("name,price\nCafé Crème,3\nBistro 5€,4\n".encode("cp1252"))
+    source = workspace.sources.add_file(path, "legacy").source
+    assert source.origin["encoding"] == "cp1252"
+    assert workspace.sources.preview("legacy")["name"].tolist() == ["Café Crème", "Bistro 5€"]
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("name,n\nZoë,1\n".encode("utf-16"))
+    assert workspace.sources.preview(workspace.sources.add_file(utf16, "wide").source.name)["name"].tolist() == ["Zoë"]
+
+
+def test_bad_rows_skip_and_pad(workspace, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8\n")
+    with pytest.raises(StudioError, match="line 3"):
+        workspace.sources.add_file(path, "short")
+    skipped = workspace.sources.add_file(path, "short", ReadOptions(bad_rows="skip")).source
+    assert skipped.rows == 2
+    padded = workspace.sources.add_file(path, "padded", ReadOptions(bad_rows="pad", delimiter=",")).source
+    assert padded.rows == 3
+    assert workspace.sources.preview("padded")["c"].isna().sum() == 1
+
+
+def test_excel_sheet_choice(workspace, tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1, 2]}).to_excel(writer, sheet_name="first", index=False)
+        pd.DataFrame({"y": ["a", "b", "c"], "mixed": [1, "two", 3.0]}).to_excel(writer, sheet_name="second", index=False)
+    assert workspace.sources.add_file(path, "book").source.rows == 2
+    second = workspace.sources.add_file(path, "book2", ReadOptions(sheet="second")).source
+    assert second.rows == 3 and second.origin["sheet"] == "second"
+    assert {c["name"]: c["type"] for c in second.columns}["mixed"] == "VARCHAR"
+    with pytest.raises(StudioError, match="no sheet named 'third'; the sheets are first, second"):
+        workspace.sources.add_file(path, "book3", ReadOptions(sheet="third"))
+
+
+def test_suggest_name():
+    assert suggest_name("Orders 2024.csv") == "orders_2024"
+    assert suggest_name("2024-sales.parquet") == "_2024_sales"
+    assert suggest_name("???.csv") == "source"
