@@ -8,11 +8,14 @@ import streamlit as st
 from components.jobs_view import finished_messages, pending_jobs, track
 from components.layout import ago, human_bytes, user_errors, workspace
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
+from studio import StudioError
 from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, suggest_name
 
 current = workspace()
 store = current.sources
 st.title("Sources")
+if "flash_error" in st.session_state:
+    st.error(st.session_state.pop("flash_error"), icon=":material/error:")
 
 finished_messages(current)
 pending_jobs(current)
@@ -44,11 +47,22 @@ def read_options(key: str) -> ReadOptions:
     )
 
 
+def suggest_from(source_key: str, name_key: str) -> None:
+    """Fill the name field from the chosen file or table (on change, so the user can edit it)."""
+    value = st.session_state.get(source_key)
+    label = getattr(value, "name", value)
+    if label:
+        st.session_state[name_key] = suggest_name(str(label))
+
+
 def add_source_panel() -> None:
     upload_tab, path_tab, database_tab = st.tabs(["Upload a file", "File on the server", "Database"])
     with upload_tab:
-        uploaded = st.file_uploader("CSV, TSV, Parquet, JSON, NDJSON or Excel", type=[e.lstrip(".") for e in EXTENSIONS], key="upload_file")
-        name = st.text_input("Source name", value=suggest_name(uploaded.name) if uploaded else "", key="upload_name")
+        uploaded = st.file_uploader(
+            "CSV, TSV, Parquet, JSON, NDJSON or Excel", type=[e.lstrip(".") for e in EXTENSIONS], key="upload_file",
+            on_change=suggest_from, args=("upload_file", "upload_name"),
+        )
+        name = st.text_input("Source name", key="upload_name")
         options = read_options("upload")
         if st.button("Add source", type="primary", disabled=uploaded is None, key="upload_add"):
             with user_errors():
@@ -56,8 +70,10 @@ def add_source_panel() -> None:
                 track(store.submit_add_file(path, name, options, label=uploaded.name, remove_after=True))
                 st.rerun()
     with path_tab:
-        server_path = st.text_input("Path of a file on this machine", key="path_path", placeholder="/data/orders.csv")
-        name = st.text_input("Source name", value=suggest_name(server_path) if server_path else "", key="path_name")
+        server_path = st.text_input(
+            "Path of a file on this machine", key="path_path", placeholder="/data/orders.csv", on_change=suggest_from, args=("path_path", "path_name")
+        )
+        name = st.text_input("Source name", key="path_name")
         options = read_options("path")
         if st.button("Add source", type="primary", disabled=not server_path, key="path_add"):
             with user_errors():
@@ -66,24 +82,35 @@ def add_source_panel() -> None:
     with database_tab:
         url = st.text_input("Database URL", key="db_url", placeholder="sqlite:///path/to/file.db  or  postgresql://user:password@host:5432/db", type="password")
         mode = st.radio("Read", ["a table", "a query"], horizontal=True, key="db_mode")
-        table = st.text_input("Table", key="db_table", placeholder="schema.table or table") if mode == "a table" else None
+        table = st.text_input("Table", key="db_table", placeholder="schema.table or table", on_change=suggest_from, args=("db_table", "db_name")) if mode == "a table" else None
         query = st.text_area("Query (runs read-only)", key="db_query", placeholder="SELECT * FROM orders WHERE …") if mode == "a query" else None
-        name = st.text_input("Source name", value=suggest_name(table) if table else "", key="db_name")
+        name = st.text_input("Source name", key="db_name")
         if st.button("Add source", type="primary", disabled=not url, key="db_add"):
             with user_errors():
                 track(store.submit_add_database(url, name, table or None, query or None))
                 st.rerun()
 
 
+def run_and_select(action, selected: str | None) -> None:  # type: ignore[no-untyped-def]
+    """A button callback: do ``action`` and select ``selected``; a StudioError is kept to show
+    on the next run (callbacks run before widgets exist, so the selection can change)."""
+    try:
+        action()
+    except StudioError as exc:
+        st.session_state["flash_error"] = exc.message
+        return
+    if selected is None:
+        st.session_state.pop("selected_source", None)
+    else:
+        st.session_state["selected_source"] = selected
+
+
 @st.dialog("Delete source")
 def confirm_delete(name: str, versions: int) -> None:
     st.write(f"Delete **{name}** and its {versions} version(s)? Files no other source uses are removed. This cannot be undone.")
     left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete"):
-        with user_errors():
-            store.delete(name)
-            st.session_state.pop("selected_source", None)
-            st.rerun()
+    if left.button("Delete", type="primary", key="confirm_delete", on_click=run_and_select, args=(lambda: store.delete(name), None)):
+        st.rerun()
     if right.button("Keep it", key="cancel_delete"):
         st.rerun()
 
@@ -149,11 +176,10 @@ def source_detail(name: str) -> None:
         )
     with manage_tab:
         new_name = st.text_input("New name", value=name, key=f"rename_{name}")
-        if st.button("Rename", key=f"rename_button_{name}", disabled=new_name == name):
-            with user_errors():
-                store.rename(name, new_name)
-                st.session_state["selected_source"] = new_name
-                st.rerun()
+        st.button(
+            "Rename", key=f"rename_button_{name}", disabled=new_name == name,
+            on_click=run_and_select, args=(lambda: store.rename(name, new_name), new_name),
+        )
         target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
         if st.button("Export", key=f"export_button_{name}", disabled=not target):
             with user_errors():

@@ -1,0 +1,45 @@
+import sqlite3
+
+import duckdb
+import pandas as pd
+
+from studio.demo import build_demo
+from studio.demo._world import N_ORDERS, write_demo_files
+from studio.lake import sql_literal
+
+
+def test_demo_is_deterministic_and_idempotent(workspace, tmp_path):
+    first = build_demo(workspace)
+    assert [s["name"] for s in first["sources"]] == ["orders", "restaurants_a", "restaurants_b", "couriers"]
+    again = build_demo(workspace)
+    assert all(s["unchanged"] for s in again["sources"])
+    other = write_demo_files(tmp_path / "other")
+    assert other["orders"].read_bytes() == (workspace.root / "demo_files" / "orders.csv").read_bytes()
+    assert all(workspace.sources.cached_profile(s["name"]) for s in first["sources"])
+
+
+def test_demo_has_the_flaws_the_later_stages_fix(workspace):
+    build_demo(workspace)
+    store = workspace.sources
+    orders = store.get("orders")
+    assert orders.rows > N_ORDERS  # double-submitted orders
+    with workspace.lake.connect() as con:
+        table = f"read_parquet({sql_literal(str(orders.path))})"
+        duplicates = con.execute(f"SELECT count(*) - count(DISTINCT order_id) FROM {table}").fetchone()[0]
+        missing_distance = con.execute(f"SELECT count(*) FROM {table} WHERE distance_km IS NULL").fetchone()[0]
+        impossible = con.execute(f"SELECT count(*) FROM {table} WHERE delivery_minutes <= 0 OR delivery_minutes > 500").fetchone()[0]
+        couriers = store.get("couriers")
+        units = con.execute(f"SELECT DISTINCT speed_unit FROM read_parquet({sql_literal(str(couriers.path))}) ORDER BY 1").fetchall()
+        shift_units = con.execute(f"SELECT DISTINCT shift_unit FROM read_parquet({sql_literal(str(couriers.path))}) ORDER BY 1").fetchall()
+    assert duplicates == orders.rows - N_ORDERS > 500
+    assert missing_distance > 1000 and impossible > 50
+    assert units == [("km/h",), ("mph",)] and shift_units == [("minutes",), ("seconds",)]
+    a = store.preview("restaurants_a", 1000)
+    b = store.preview("restaurants_b", 1000)
+    assert "restaurant_id" in a.columns and "merchant_code" in b.columns
+    assert b["merchant_name"].str.upper().eq(b["merchant_name"]).any(), "B shouts some names"
+    assert b["phone"].isna().any() and b["rating"].isna().any()
+    normalize = lambda names: {"".join(ch for ch in n.lower() if ch.isalnum()) for n in names}  # noqa: E731
+    exact_overlap = len(set(a["name"]) & set(b["merchant_name"]))
+    loose_overlap = len(normalize(a["name"]) & normalize(b["merchant_name"]))
+    assert loose_overlap > exact_overlap + 50, "many names match only once case and punctuation are folded"

@@ -1,0 +1,121 @@
+"""Jobs run in real worker processes; these tests start them and watch the jobs table."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from studio import StudioError, Workspace
+from studio.sources import ReadOptions
+from studio.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
+from studio.jobs._store import _pid_alive
+
+
+def wait_for(workspace, job_id, statuses, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        job = workspace.jobs.get(job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} stayed {workspace.jobs.get(job_id).status}")
+
+
+def test_ingest_job_runs_in_its_own_process_and_profiles(workspace, files):
+    job_id = workspace.sources.submit_add_file(files["csv"], "orders", ReadOptions(), label="data.csv")
+    job = wait_for(workspace, job_id, ("succeeded", "failed"))
+    assert job.status == SUCCEEDED, job.error
+    assert job.worker_pid not in (None, os.getpid())
+    assert job.result["rows"] == 100 and job.progress == 1.0
+    assert workspace.sources.cached_profile("orders") is not None
+    messages = [line.message for line in workspace.jobs.logs(job_id)]
+    assert any("orders v1: 100 rows" in m for m in messages)
+
+
+def test_failed_job_keeps_one_line_error_and_log(workspace, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    job = wait_for(workspace, workspace.sources.submit_add_file(bad, "bad", ReadOptions(), label="bad.csv"), ("failed",))
+    assert job.error == "bad.csv: the file is empty"
+    assert workspace.sources.list() == []
+    crash = wait_for(workspace, workspace.jobs.submit("test.crash", {}, title="crash"), ("failed",))
+    assert crash.error == "internal error: ZeroDivisionError: division by zero"
+    assert any("Traceback" in line.message for line in workspace.jobs.logs(crash.id))
+    failing = wait_for(workspace, workspace.jobs.submit("test.fail", {}, title="fail"), ("failed",))
+    assert failing.error == "the input was wrong; fix it"
+
+
+def test_cancel_queued_and_running_jobs(workspace):
+    queued = workspace.jobs.submit("test.sleep", {"seconds": 30}, title="never started", launch=False)
+    assert workspace.jobs.cancel(queued).status == CANCELLED
+    running = workspace.jobs.submit("test.sleep", {"seconds": 60}, title="long sleep")
+    job = wait_for(workspace, running, (RUNNING,))
+    deadline = time.time() + 10
+    while workspace.jobs.get(running).progress == 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert workspace.jobs.cancel(running).cancel_requested
+    job = wait_for(workspace, running, (CANCELLED,), timeout=15)
+    assert job.finished_at is not None
+    with pytest.raises(StudioError, match="already cancelled"):
+        workspace.jobs.cancel(running)
+    deadline = time.time() + 5
+    while _pid_alive(job.worker_pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not _pid_alive(job.worker_pid), "the cancelled worker process has ended"
+
+
+def test_killed_worker_is_detected(workspace):
+    job_id = workspace.jobs.submit("test.sleep", {"seconds": 60}, title="to be killed")
+    job = wait_for(workspace, job_id, (RUNNING,))
+    os.kill(job.worker_pid, signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and not workspace.jobs.reap():
+        time.sleep(0.2)
+    job = workspace.jobs.get(job_id)
+    assert job.status == FAILED
+    assert f"worker process {job.worker_pid} died" in job.error
+
+
+def test_stale_heartbeat_from_another_machine_is_detected(workspace):
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    job_id = workspace.jobs.submit("test.sleep", {}, title="elsewhere", launch=False)
+    with workspace.engine.begin() as connection:
+        connection.execute(
+            sa.update(meta.jobs).where(meta.jobs.c.id == job_id).values(
+                status=RUNNING, worker_host="another-machine", worker_pid=1, heartbeat_at=time.time() - 120, started_at=time.time() - 130
+            )
+        )
+    assert workspace.jobs.reap(timeout_s=30) == [job_id]
+    assert "no heartbeat for 120 s" in workspace.jobs.get(job_id).error
+    never = workspace.jobs.submit("test.sleep", {}, title="never claimed", launch=False)
+    with workspace.engine.begin() as connection:
+        connection.execute(sa.update(meta.jobs).where(meta.jobs.c.id == never).values(created_at=time.time() - 100))
+    assert workspace.jobs.reap(timeout_s=30) == [never]
+    assert workspace.jobs.get(never).status == FAILED
+
+
+def test_job_outlives_the_process_that_submitted_it(workspace):
+    """What an app restart looks like: the submitter exits, the worker carries on."""
+    code = (
+        "from studio import Workspace; import sys; "
+        f"w = Workspace.open({str(workspace.root)!r}); "
+        "print(w.jobs.submit('test.sleep', {'seconds': 1.5}, title='detached'))"
+    )
+    submitter = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ})
+    job_id = int(submitter.stdout.strip())
+    job = wait_for(Workspace.open(workspace.root), job_id, (SUCCEEDED, FAILED), timeout=30)
+    assert job.status == SUCCEEDED and job.result == {"slept": 1.5}
+
+
+def test_claim_is_exclusive_and_unknown_kinds_refused(workspace):
+    job_id = workspace.jobs.submit("test.sleep", {}, title="x", launch=False)
+    assert workspace.jobs.get(job_id).status == QUEUED
+    assert workspace.jobs.claim(job_id) and not workspace.jobs.claim(job_id)
+    with pytest.raises(StudioError, match="unknown job kind"):
+        workspace.jobs.submit("nope", {}, title="x")
