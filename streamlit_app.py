@@ -1,4 +1,9 @@
-"""Studio's entrypoint: navigation over pages/ in pipeline order and the shared sidebar."""
+"""Studio's entrypoint: navigation over app_pages/ in pipeline order and the shared sidebar.
+
+The page files live in app_pages/, not pages/: when a pages/ folder sits next to the
+entrypoint, Streamlit (1.67) shows its file names instead of this navigation to a browser
+that opens a deep link (e.g. /sources) before anyone has opened the root page.
+"""
 
 import streamlit as st
 
@@ -8,11 +13,11 @@ st.set_page_config(page_title="Studio", page_icon=":material/hub:", layout="wide
 
 navigation = st.navigation(
     {
-        "Studio": [st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
-        "Data": [st.Page("pages/sources.py", title="Sources", icon=":material/database:")],
+        "Studio": [st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
+        "Data": [st.Page("app_pages/sources.py", title="Sources", icon=":material/database:")],
         "Operations": [
-            st.Page("pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
-            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+            st.Page("app_pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
+            st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
         ],
     }
 )

@@ -63,21 +63,33 @@ STATUS_WEIGHTS = [0.94, 0.04, 0.02]
 START_EPOCH_S = 1_704_067_200  # 2024-01-01 00:00:00 UTC
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """One run of one contender."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_rss_kb: int
+
+
 @dataclass
 class Outcome:
-    """All runs of one contender."""
+    """All runs of one contender: the best (minimum) time, the highest peak memory."""
 
     name: str
-    seconds: list[float] = field(default_factory=list)
-    peak_rss_kb: list[int] = field(default_factory=list)
+    runs: list[Measurement] = field(default_factory=list)
 
     @property
     def best_seconds(self) -> float:
-        return min(self.seconds)
+        return min(run.seconds for run in self.runs)
+
+    @property
+    def best_cpu_seconds(self) -> float:
+        return min(run.cpu_seconds for run in self.runs)
 
     @property
     def peak_mb(self) -> float:
-        return max(self.peak_rss_kb) / 1024
+        return max(run.peak_rss_kb for run in self.runs) / 1024
 
 
 def log(message: str) -> None:
@@ -185,7 +197,7 @@ def warm_page_cache(path: Path) -> None:
 # ------------------------------------------------------------------ running
 
 
-# Runs a command and writes its wall seconds and peak RSS to the file named first. It exists
+# Runs a command and writes its wall seconds, CPU seconds and peak RSS to the file named first. It exists
 # because a child's ru_maxrss starts at the high-water mark of the process that spawned it (Linux
 # carries it over at exec), so children must be spawned from a small process, not from this one.
 MEASURE = """\
@@ -196,20 +208,20 @@ pid = os.posix_spawn(argv[0], argv, os.environ)
 _, status, usage = os.wait4(pid, 0)
 seconds = time.perf_counter() - started
 with open(result, "w") as handle:
-    json.dump({"seconds": seconds, "peak_rss_kb": usage.ru_maxrss}, handle)
+    json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_kb": usage.ru_maxrss}, handle)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_measured(command: list[str], scratch: Path) -> tuple[float, int, str]:
-    """Run ``command``; return (wall seconds, peak RSS in KB, stdout). Fails on a non-zero exit."""
+def run_measured(command: list[str], scratch: Path) -> tuple[Measurement, str]:
+    """Run ``command``; return its measurement and stdout. Fails on a non-zero exit."""
     result = scratch / "measure.json"
     completed = subprocess.run([sys.executable, "-c", MEASURE, str(result), *command], capture_output=True, text=True)
     if completed.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} ... failed with exit code {completed.returncode}:\n{completed.stderr.strip()[-2000:]}")
-    measured = json.loads(result.read_text())
+    measured = Measurement(**json.loads(result.read_text()))
     result.unlink()
-    return measured["seconds"], measured["peak_rss_kb"], completed.stdout
+    return measured, completed.stdout
 
 
 def studio_command() -> str:
@@ -219,21 +231,21 @@ def studio_command() -> str:
     return str(command)
 
 
-def run_studio(csv: Path, rows: int, scratch: Path) -> tuple[float, int]:
+def run_studio(csv: Path, rows: int, scratch: Path) -> Measurement:
     studio = studio_command()
     workspace = scratch / "workspace"
     run_measured([studio, "init", "--workspace", str(workspace), "--json"], scratch)
     try:
-        seconds, peak_kb, stdout = run_measured([studio, "sources", "add", str(csv), "--name", "bench", "--workspace", str(workspace), "--json"], scratch)
+        measured, stdout = run_measured([studio, "sources", "add", str(csv), "--name", "bench", "--workspace", str(workspace), "--json"], scratch)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
     reported = json.loads(stdout)["rows"]
     if reported != rows:
         raise SystemExit(f"studio reported {reported:,} rows, expected {rows:,}")
-    return seconds, peak_kb
+    return measured
 
 
-def run_duckdb(csv: Path, rows: int, scratch: Path) -> tuple[float, int]:
+def run_duckdb(csv: Path, rows: int, scratch: Path) -> Measurement:
     out = scratch / "duckdb.parquet"
     code = (
         "import duckdb\n"
@@ -243,18 +255,18 @@ def run_duckdb(csv: Path, rows: int, scratch: Path) -> tuple[float, int]:
         "print(con.execute('SELECT count(*) FROM t').fetchone()[0])\n"
     )
     try:
-        seconds, peak_kb, stdout = run_measured([sys.executable, "-c", code], scratch)
+        measured, stdout = run_measured([sys.executable, "-c", code], scratch)
     finally:
         out.unlink(missing_ok=True)
     check_rows("duckdb", stdout, rows)
-    return seconds, peak_kb
+    return measured
 
 
-def run_pandas(csv: Path, rows: int, scratch: Path) -> tuple[float, int]:
+def run_pandas(csv: Path, rows: int, scratch: Path) -> Measurement:
     code = f"import pandas\nframe = pandas.read_csv({str(csv)!r})\nprint(len(frame))\n"
-    seconds, peak_kb, stdout = run_measured([sys.executable, "-c", code], scratch)
+    measured, stdout = run_measured([sys.executable, "-c", code], scratch)
     check_rows("pandas", stdout, rows)
-    return seconds, peak_kb
+    return measured
 
 
 def sql_literal(path: Path) -> str:
@@ -276,10 +288,12 @@ def benchmark(csv: Path, rows: int, repeat: int) -> dict[str, Outcome]:
     try:
         for attempt in range(1, repeat + 1):
             for name, run in CONTENDERS.items():
-                seconds, peak_kb = run(csv, rows, scratch)
-                outcomes[name].seconds.append(seconds)
-                outcomes[name].peak_rss_kb.append(peak_kb)
-                log(f"run {attempt}/{repeat} {name}: {seconds:.2f} s, peak {peak_kb / 1024:,.0f} MB")
+                measured = run(csv, rows, scratch)
+                outcomes[name].runs.append(measured)
+                log(
+                    f"run {attempt}/{repeat} {name}: {measured.seconds:.2f} s "
+                    f"({measured.cpu_seconds:.2f} CPU s), peak {measured.peak_rss_kb / 1024:,.0f} MB"
+                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcomes
@@ -306,7 +320,8 @@ def report(csv: Path, rows: int, repeat: int, outcomes: dict[str, Outcome]) -> d
         "contenders": {
             name: {
                 "seconds": round(outcome.best_seconds, 3),
-                "all_seconds": [round(s, 3) for s in outcome.seconds],
+                "all_seconds": [round(run.seconds, 3) for run in outcome.runs],
+                "cpu_seconds": round(outcome.best_cpu_seconds, 3),
                 "ratio_vs_duckdb": round(outcome.best_seconds / duckdb_seconds, 3),
                 "peak_rss_mb": round(outcome.peak_mb, 1),
             }

@@ -24,14 +24,17 @@ def job_status_line(job: Job) -> None:
         st.warning(f"{job.title}: {job.status}", icon=":material/cancel:")
 
 
-@st.fragment(run_every=1.0)
 def pending_jobs(workspace: Workspace) -> None:
-    """Progress of this tab's jobs; reruns the page once when one of them has finished so
-    the new state (a new source, a profile) shows."""
-    pending: list[int] = st.session_state.get(PENDING_KEY, [])
-    if not pending:
-        return
-    jobs = [workspace.jobs.get(job_id) for job_id in pending]
+    """Progress of this tab's jobs, polled only while there are some."""
+    if st.session_state.get(PENDING_KEY):
+        _poll_pending(workspace)
+
+
+@st.fragment(run_every=1.0)
+def _poll_pending(workspace: Workspace) -> None:
+    """Reruns the page once when a job has finished, so the new state (a source, a profile)
+    shows."""
+    jobs = [workspace.jobs.get(job_id) for job_id in st.session_state.get(PENDING_KEY, [])]
     for job in jobs:
         job_status_line(job)
     finished = [job for job in jobs if not job.active]

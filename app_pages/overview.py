@@ -31,14 +31,14 @@ if not sources:
         with user_errors():
             track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
             st.rerun()
-    right.page_link("pages/sources.py", label="Add your own source", icon=":material/add:")
+    right.page_link("app_pages/sources.py", label="Add your own source", icon=":material/add:")
 else:
     st.markdown(
         "1. **Inspect each source's profile** on the Sources page: types, missing values, distributions, top values.\n"
         "2. **Add more sources** (CSV, Parquet, JSON, Excel, SQLite, PostgreSQL); re-adding a changed file makes a new version.\n"
         "3. **Follow long work on the Jobs page**: ingest and profiling run in the background and survive reloads."
     )
-    st.page_link("pages/sources.py", label="Open Sources", icon=":material/database:")
+    st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/database:")
 
     st.subheader("Sources")
     table = pd.DataFrame(
@@ -67,4 +67,4 @@ if jobs:
         width="stretch",
         column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")},
     )
-    st.page_link("pages/jobs.py", label="All jobs", icon=":material/pending_actions:")
+    st.page_link("app_pages/jobs.py", label="All jobs", icon=":material/pending_actions:")
