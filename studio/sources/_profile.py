@@ -14,6 +14,7 @@ import duckdb
 
 from studio.lake import sql_identifier, sql_literal
 
+PROFILE_FORMAT = 2  # bump when the profile's contents change, so cached ones are recomputed
 TOP_K = 10
 EXACT_DISTINCT_MAX_ROWS = 2_000_000
 BINS = 30
@@ -140,4 +141,4 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
                 if histogram is not None:
                     entry["histogram"] = histogram
         profiled.append(entry)
-    return {"rows": rows, "exact_distinct": exact_distinct, "columns": profiled}
+    return {"format": PROFILE_FORMAT, "rows": rows, "exact_distinct": exact_distinct, "columns": profiled}

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -25,10 +24,12 @@ from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import atomic_replace, sql_literal
 from studio.sources._database import safe_url, write_database
-from studio.sources._profile import profile_parquet
+from studio.sources._profile import PROFILE_FORMAT, profile_parquet
 from studio.sources._readers import WRITERS, ReadOptions, detect_format
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from studio.workspace import Workspace
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -269,7 +270,7 @@ class SourceStore:
         with self.engine.connect() as connection:
             return [self._from_row(row) for row in connection.execute(query)]
 
-    def preview(self, name: str, limit: int = 100, version: int | None = None) -> pd.DataFrame:
+    def preview(self, name: str, limit: int = 100, version: int | None = None) -> "pd.DataFrame":
         """The first ``limit`` rows (at most PREVIEW_MAX_ROWS) as a small DataFrame."""
         source = self.get(name, version)
         limit = max(1, min(int(limit), PREVIEW_MAX_ROWS))
@@ -277,11 +278,13 @@ class SourceStore:
             return con.execute(f"SELECT * FROM read_parquet({sql_literal(str(source.path))}) LIMIT {limit}").df()
 
     def cached_profile(self, name: str, version: int | None = None) -> dict[str, Any] | None:
+        """The stored profile of a version, or None when there is none of the current format."""
         source = self.get(name, version)
         with self.engine.connect() as connection:
-            return connection.execute(
+            profile = connection.execute(
                 sa.select(meta.profiles.c.profile).where(meta.profiles.c.content_hash == source.content_hash)
             ).scalar()
+        return profile if profile is not None and profile.get("format") == PROFILE_FORMAT else None
 
     def profile(self, name: str, version: int | None = None, context: JobContext | None = None) -> dict[str, Any]:
         """The column profile of a source version, computed once per content and cached."""
@@ -293,13 +296,10 @@ class SourceStore:
         with self.lake.connect() as con:
             profile = profile_parquet(con, source.path)
         with self.engine.begin() as connection:
-            exists = connection.execute(
-                sa.select(meta.profiles.c.content_hash).where(meta.profiles.c.content_hash == source.content_hash)
-            ).first()
-            if exists is None:
-                connection.execute(
-                    sa.insert(meta.profiles).values(content_hash=source.content_hash, profile=profile, created_at=time.time())
-                )
+            connection.execute(sa.delete(meta.profiles).where(meta.profiles.c.content_hash == source.content_hash))
+            connection.execute(
+                sa.insert(meta.profiles).values(content_hash=source.content_hash, profile=profile, created_at=time.time())
+            )
         return profile
 
     def submit_profile(self, name: str, version: int | None = None) -> int:

@@ -89,3 +89,16 @@ def test_profile_is_cached_by_content(workspace, files):
     assert workspace.sources.cached_profile("orders") == first
     workspace.sources.add_file(files["csv"], "twin")
     assert workspace.sources.cached_profile("twin") == first
+
+
+def test_profile_of_an_older_format_is_recomputed(workspace, files):
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    workspace.sources.add_file(files["csv"], "orders")
+    workspace.sources.profile("orders")
+    with workspace.engine.begin() as connection:
+        connection.execute(sa.update(meta.profiles).values(profile={"rows": 1, "columns": []}))
+    assert workspace.sources.cached_profile("orders") is None
+    assert workspace.sources.profile("orders")["rows"] == 100
