@@ -129,13 +129,19 @@ def profile_section(name: str, version: int) -> None:
     names = [c["name"] for c in profile["columns"]]
     chosen = st.selectbox("Column", names, key=f"column_{name}")
     column = next(c for c in profile["columns"] if c["name"] == chosen)
+    core = "histogram_core" in column and st.toggle(
+        "Hide outliers (show the 1st–99th percentile)", value=True, key=f"core_{name}_{chosen}",
+        help="Extreme values stretch this column's range; the full range is one click away.",
+    )
     left, right = st.columns(2)
-    histogram = histogram_figure(column)
+    histogram = histogram_figure(column, core=core)
     top = top_values_figure(column)
     if histogram is not None:
         left.plotly_chart(histogram, width="stretch", key=f"hist_{name}_{chosen}")
     if top is not None:
         (right if histogram is not None else left).plotly_chart(top, width="stretch", key=f"top_{name}_{chosen}")
+    if core:
+        st.caption(f"{column['histogram_core']['outside']:,} values outside the 1st–99th percentile are not drawn.")
     if histogram is None and top is None:
         if column.get("top"):
             st.caption(f"Every value of {chosen} is distinct: it looks like a key.")

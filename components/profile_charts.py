@@ -41,9 +41,10 @@ def summary_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def histogram_figure(column: dict[str, Any]) -> go.Figure | None:
-    """Bars over the column's equal-width bins (None when it has no histogram)."""
-    histogram = column.get("histogram")
+def histogram_figure(column: dict[str, Any], core: bool = False) -> go.Figure | None:
+    """Bars over the column's equal-width bins (None when it has no histogram); ``core`` draws
+    only the 1st-99th percentile range, when the profile has one."""
+    histogram = column.get("histogram_core" if core else "histogram")
     if not histogram:
         return None
     edges, counts = histogram["edges"], histogram["counts"]
@@ -54,7 +55,10 @@ def histogram_figure(column: dict[str, Any]) -> go.Figure | None:
         bar = go.Bar(x=centers, y=counts, width=[width * 0.95] * len(counts), marker_color=ACCENT, hovertext=labels, hoverinfo="text+y")
     else:
         bar = go.Bar(x=edges[:-1], y=counts, marker_color=ACCENT, hovertext=labels, hoverinfo="text+y")
-    return _layout(go.Figure(bar), f"Distribution of {column['name']}", column["name"], "rows")
+    title = f"Distribution of {column['name']}"
+    if core:
+        title += " (middle 98%)"
+    return _layout(go.Figure(bar), title, column["name"], "rows")
 
 
 def top_values_figure(column: dict[str, Any]) -> go.Figure | None:

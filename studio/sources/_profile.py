@@ -14,8 +14,9 @@ import duckdb
 
 from studio.lake import sql_identifier, sql_literal
 
-PROFILE_FORMAT = 2  # bump when the profile's contents change, so cached ones are recomputed
+PROFILE_FORMAT = 3  # bump when the profile's contents change, so cached ones are recomputed
 TOP_K = 10
+CORE_RANGE_SHARE = 0.5  # a 1st-99th percentile range under this share of the full range gets its own histogram
 EXACT_DISTINCT_MAX_ROWS = 2_000_000
 BINS = 30
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -71,20 +72,27 @@ def _aggregates(name: str, kind: str, exact_distinct: bool) -> list[tuple[str, s
     return parts
 
 
-def _histogram(con: duckdb.DuckDBPyConnection, table: str, name: str, kind: str) -> dict[str, list[Any]] | None:
-    """Equal-width bins over the finite values (epoch seconds for dates and timestamps)."""
+def _histogram(
+    con: duckdb.DuckDBPyConnection, table: str, name: str, kind: str, bounds: tuple[float, float] | None = None
+) -> dict[str, Any] | None:
+    """Equal-width bins over the finite values (epoch seconds for dates and timestamps), over
+    the whole range or only within ``bounds`` (then ``outside`` counts the values left out)."""
     col = sql_identifier(name)
     value = f"epoch({col})" if kind == "temporal" else f"{col}::DOUBLE"
     finite = f"{col} IS NOT NULL AND isfinite({value})"
-    low, high = con.execute(f"SELECT min({value}), max({value}) FROM {table} WHERE {finite}").fetchone() or (None, None)
-    if low is None or high is None:
-        return None
+    if bounds is None:
+        low, high = con.execute(f"SELECT min({value}), max({value}) FROM {table} WHERE {finite}").fetchone() or (None, None)
+        if low is None or high is None:
+            return None
+    else:
+        low, high = bounds
     low, high = float(low), float(high)
     bins = BINS if high > low else 1
     width = (high - low) / bins if high > low else 1.0
     rows = con.execute(
-        f"SELECT least(floor(({value} - ?) / ?), {bins - 1})::INTEGER AS bin, count(*) FROM {table} WHERE {finite} GROUP BY bin",
-        [low, width],
+        f"SELECT least(floor(({value} - ?) / ?), {bins - 1})::INTEGER AS bin, count(*) FROM {table} "
+        f"WHERE {finite} AND {value} BETWEEN ? AND ? GROUP BY bin",
+        [low, width, low, high],
     ).fetchall()
     counts = [0] * bins
     for bin_index, count in rows:
@@ -92,7 +100,22 @@ def _histogram(con: duckdb.DuckDBPyConnection, table: str, name: str, kind: str)
     edges: list[Any] = [low + i * width for i in range(bins + 1)]
     if kind == "temporal":
         edges = [dt.datetime.fromtimestamp(e, dt.UTC).isoformat() for e in edges]
-    return {"edges": edges, "counts": counts}
+    histogram: dict[str, Any] = {"edges": edges, "counts": counts}
+    if bounds is not None:
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {finite}").fetchone()
+        histogram["outside"] = int(total[0] if total else 0) - sum(counts)
+    return histogram
+
+
+def _core_bounds(con: duckdb.DuckDBPyConnection, table: str, name: str, full: dict[str, Any]) -> tuple[float, float] | None:
+    """The 1st-99th percentile range of a numeric column, when outliers stretch the full range
+    so far that the bulk of the values would fall into a few bins."""
+    col = sql_identifier(name)
+    low, high = con.execute(f"SELECT approx_quantile({col}::DOUBLE, [0.01, 0.99]) FROM {table} WHERE isfinite({col}::DOUBLE)").fetchone()[0] or (None, None)
+    full_low, full_high = full["edges"][0], full["edges"][-1]
+    if low is None or high is None or high <= low or (high - low) > CORE_RANGE_SHARE * (full_high - full_low):
+        return None
+    return float(low), float(high)
 
 
 def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any]:
@@ -140,5 +163,8 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
                 histogram = _histogram(con, table, name, kind)
                 if histogram is not None:
                     entry["histogram"] = histogram
+                    bounds = _core_bounds(con, table, name, histogram) if kind == "numeric" else None
+                    if bounds is not None:
+                        entry["histogram_core"] = _histogram(con, table, name, kind, bounds)
         profiled.append(entry)
     return {"format": PROFILE_FORMAT, "rows": rows, "exact_distinct": exact_distinct, "columns": profiled}

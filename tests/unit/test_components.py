@@ -37,3 +37,10 @@ def test_top_values_skip_keys_and_missing_chart_flags_gaps():
     missing = missing_values_figure(PROFILE)
     assert list(missing.data[0].y) == [20.0, 0.0, 0.0]
     assert missing.layout.yaxis.title.text == "missing (% of rows)"
+
+
+def test_core_histogram_title_says_what_is_left_out():
+    column = {**PROFILE["columns"][0], "histogram_core": {"edges": [1.0, 2.0, 3.0], "counts": [4, 1], "outside": 3}}
+    figure = histogram_figure(column, core=True)
+    assert figure.layout.title.text == "Distribution of amount (middle 98%)"
+    assert histogram_figure(PROFILE["columns"][0], core=True) is None

@@ -102,3 +102,15 @@ def test_profile_of_an_older_format_is_recomputed(workspace, files):
         connection.execute(sa.update(meta.profiles).values(profile={"rows": 1, "columns": []}))
     assert workspace.sources.cached_profile("orders") is None
     assert workspace.sources.profile("orders")["rows"] == 100
+
+
+def test_outliers_get_a_core_histogram(tmp_path, workspace):
+    path = tmp_path / "o.parquet"
+    values = [float(v % 50) for v in range(10_000)] + [999.0] * 20
+    pd.DataFrame({"minutes": values, "even": [float(v % 50) for v in range(10_020)]}).to_parquet(path)
+    with workspace.lake.connect() as con:
+        columns = {c["name"]: c for c in profile_parquet(con, path)["columns"]}
+    core = columns["minutes"]["histogram_core"]
+    assert core["edges"][-1] < 60 and core["outside"] >= 20
+    assert sum(core["counts"]) + core["outside"] == 10_020
+    assert "histogram_core" not in columns["even"], "no outliers, no second view"
