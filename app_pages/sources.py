@@ -1,6 +1,7 @@
 """Sources: add files and database tables, then inspect each version's profile."""
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +10,7 @@ from components.jobs_view import finished_messages, pending_jobs, track
 from components.layout import ago, human_bytes, user_errors, workspace
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 from studio import StudioError
-from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, suggest_name
+from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, suggest_name
 
 current = workspace()
 store = current.sources
@@ -21,15 +22,16 @@ finished_messages(current)
 pending_jobs(current)
 
 
-def read_options(key: str) -> ReadOptions:
-    """The optional read settings (everything defaults to sniffed)."""
+def read_options(key: str, sheets: list[str] | None = None) -> ReadOptions:
+    """The optional read settings (everything defaults to sniffed); ``sheets`` lists an Excel
+    file's sheets, to pick one."""
+    sheet = st.selectbox("Sheet", sheets, key=f"{key}_sheet_choice") if sheets else None
     with st.expander("Read options (all sniffed when left empty)"):
         left, middle, right = st.columns(3)
         fmt = left.selectbox("Format", ["from extension", *FORMATS], key=f"{key}_format")
         delimiter = middle.text_input("Delimiter", max_chars=1, key=f"{key}_delim", help="CSV only; e.g. ; or |")
         header = right.selectbox("Header row", ["sniff", "yes", "no"], key=f"{key}_header")
         encoding = left.text_input("Encoding", key=f"{key}_encoding", placeholder="utf-8, latin-1, cp1252 …")
-        sheet = middle.text_input("Excel sheet", key=f"{key}_sheet", placeholder="first sheet")
         bad_rows = right.selectbox("Rows of the wrong width", BAD_ROWS, key=f"{key}_bad", help="error: stop and name the line; skip: drop them; pad: fill missing fields with nulls")
         types_text = st.text_input("Column types", key=f"{key}_types", placeholder="zip=VARCHAR, amount=DOUBLE")
     types = {}
@@ -41,10 +43,21 @@ def read_options(key: str) -> ReadOptions:
         delimiter=delimiter or None,
         header={"sniff": None, "yes": True, "no": False}[header],
         encoding=encoding or None,
-        sheet=sheet or None,
+        sheet=sheet,
         types=types,
         bad_rows=bad_rows,
     )
+
+
+def excel_sheet_names(source: "Path | BinaryIO", filename: str) -> list[str] | None:
+    """The sheets of an Excel file (None for other files, or when it cannot be read: the add
+    job then reports the problem)."""
+    if Path(filename).suffix.lower() not in (".xlsx", ".xlsm") or (isinstance(source, Path) and not source.is_file()):
+        return None
+    try:
+        return excel_sheets(source, filename)
+    except StudioError:
+        return None
 
 
 def suggest_from(source_key: str, name_key: str) -> None:
@@ -63,7 +76,7 @@ def add_source_panel() -> None:
             on_change=suggest_from, args=("upload_file", "upload_name"),
         )
         name = st.text_input("Source name", key="upload_name")
-        options = read_options("upload")
+        options = read_options("upload", excel_sheet_names(uploaded, uploaded.name) if uploaded else None)
         if st.button("Add source", type="primary", disabled=uploaded is None, key="upload_add"):
             with user_errors():
                 path = store.save_upload(uploaded.name, uploaded.getvalue())
@@ -74,7 +87,7 @@ def add_source_panel() -> None:
             "Path of a file on this machine", key="path_path", placeholder="/data/orders.csv", on_change=suggest_from, args=("path_path", "path_name")
         )
         name = st.text_input("Source name", key="path_name")
-        options = read_options("path")
+        options = read_options("path", excel_sheet_names(Path(server_path), server_path) if server_path else None)
         if st.button("Add source", type="primary", disabled=not server_path, key="path_add"):
             with user_errors():
                 track(store.submit_add_file(Path(server_path).expanduser(), name, options, label=Path(server_path).name))

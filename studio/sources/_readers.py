@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -376,14 +376,15 @@ def write_json(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions,
 # ---------------------------------------------------------------- Excel
 
 
-def excel_sheets(path: Path) -> list[str]:
-    """Sheet names of an .xlsx file (for the sheet picker)."""
+def excel_sheets(path: Path | BinaryIO, label: str | None = None) -> list[str]:
+    """Sheet names of an .xlsx file or upload (for the sheet picker)."""
     import openpyxl
 
+    label = label or getattr(path, "name", "the file")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
-        raise StudioError(f"{path.name}: not a readable Excel .xlsx file ({type(exc).__name__}); save it again as .xlsx") from None
+        raise StudioError(f"{Path(str(label)).name}: not a readable Excel .xlsx file ({type(exc).__name__}); save it again as .xlsx") from None
     try:
         return list(book.sheetnames)
     finally:

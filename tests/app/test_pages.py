@@ -149,3 +149,21 @@ def test_settings_page_saves(app_workspace):
     app.button[0].click().run()  # a form sends its values with the submit
     assert app_workspace.settings.max_source_mb == 123
     assert any("Saved" in s.value for s in app.success)
+
+
+def test_sources_page_offers_the_sheets_of_an_excel_file(app_workspace, tmp_path):
+    import pandas as pd
+
+    book = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="summary", index=False)
+        pd.DataFrame({"y": [1, 2, 3]}).to_excel(writer, sheet_name="orders", index=False)
+    app = open_page("sources")
+    app.text_input(key="path_path").input(str(book)).run()
+    picker = app.selectbox(key="path_sheet_choice")
+    assert picker.options == ["summary", "orders"]
+    picker.select("orders").run()
+    app.button(key="path_add").click().run()
+    wait_jobs(app_workspace)
+    source = app_workspace.sources.get("book")
+    assert source.rows == 3 and source.origin["sheet"] == "orders"
