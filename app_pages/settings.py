@@ -20,6 +20,8 @@ HELP = {
     "duckdb_memory_limit_mb": "Memory DuckDB may use per connection before spilling to disk, in MB.",
     "duckdb_threads": "Threads per DuckDB connection (0: one per core).",
     "job_heartbeat_timeout_s": "Seconds without a heartbeat before a job's worker is taken as dead.",
+    "sql_timeout_s": "Seconds a user SQL statement (studio sql) may run before it is stopped.",
+    "sql_memory_limit_mb": "Memory a user SQL statement may use, in MB.",
 }
 values = asdict(current.settings)
 with st.form("settings"):

@@ -71,6 +71,24 @@ class Lake:
             config["threads"] = self.threads
         return duckdb.connect(":memory:", config=config)
 
+    def sandbox(self, tables: dict[str, Path], memory_limit: str, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection for user SQL: ``tables`` are views by name, and nothing else is
+        reachable. External access is off except for exactly those files (no other file, no
+        network, no ATTACH, no extension install or load), and the configuration is locked so
+        SET cannot undo any of it. Statement types are checked by the caller (studio.sql)."""
+        con = duckdb.connect(
+            ":memory:",
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False, "memory_limit": memory_limit},
+        )
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        con.execute("SET allowed_paths = [" + ", ".join(sql_literal(str(p)) for p in tables.values()) + "]")
+        for name, path in tables.items():
+            con.execute(f"CREATE VIEW {sql_identifier(name)} AS SELECT * FROM read_parquet({sql_literal(str(path))})")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        return con
+
     def table_path(self, content_hash: str) -> Path:
         return self.tables_dir / f"{content_hash}.parquet"
 

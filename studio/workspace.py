@@ -29,6 +29,8 @@ class Settings:
     duckdb_memory_limit_mb: int = 1536
     duckdb_threads: int = 0
     job_heartbeat_timeout_s: int = 30
+    sql_timeout_s: int = 30
+    sql_memory_limit_mb: int = 1024
 
     @classmethod
     def field_names(cls) -> list[str]:

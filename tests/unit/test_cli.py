@@ -120,3 +120,14 @@ def test_settings_command(tmp_path):
     studio("init", "--workspace", ws)
     assert studio_json("settings", "--workspace", ws)["max_source_mb"] == 4096
     assert studio_json("settings", "max_source_mb", "100", "--workspace", ws)["max_source_mb"] == 100
+
+
+def test_sql_command(tmp_path, files):
+    ws = tmp_path / "ws"
+    studio("init", "--workspace", ws)
+    studio("sources", "add", files["csv"], "--name", "orders", "--workspace", ws)
+    result = studio_json("sql", "SELECT count(*) AS n FROM orders", "--workspace", ws)
+    assert result == {"columns": ["n"], "rows": [[100]], "truncated": False}
+    assert len(studio_json("sql", "FROM orders", "--limit", "3", "--workspace", ws)["rows"]) == 3
+    assert_one_error_line(studio("sql", "SELECT * FROM read_csv('/etc/passwd')", "--workspace", ws, check=False), "reaches outside the lake")
+    assert_one_error_line(studio("sql", "ATTACH 'x.db'", "--workspace", ws, "--json", check=False), "ATTACH is not allowed")
