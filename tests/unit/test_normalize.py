@@ -1,0 +1,125 @@
+"""Normalization rules compile to SQL that DuckDB runs; values checked one by one."""
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studio import StudioError
+from studio.consolidate import canonical_unit, normalized_select, parse_spec, quantity_of
+from studio.consolidate._units import FACTORS
+
+
+def normalize(rows: list[tuple], columns: list[str], spec: list[dict]) -> list[tuple]:
+    con = duckdb.connect()
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(f"CREATE TABLE t ({', '.join(f'{c} VARCHAR' for c in columns)})")
+    con.executemany(f"INSERT INTO t VALUES ({placeholders})", [tuple(None if v is None else str(v) for v in row) for row in rows])
+    return con.execute(normalized_select(columns, parse_spec(spec), "t")).fetchall()
+
+
+def one(value, *steps):
+    return normalize([(value,)], ["v"], [{"column": "v", "steps": list(steps)}])[0][0]
+
+
+def test_text_rules():
+    assert one("  Joe's   Pizza  ", {"op": "trim"}) == "Joe's   Pizza"
+    assert one("Joe's   Pizza", {"op": "collapse_spaces"}) == "Joe's Pizza"
+    assert one("JOE'S pizza", {"op": "case", "to": "title"}) == "Joe's Pizza"
+    assert one("Crème Brûlée", {"op": "unicode_fold"}, {"op": "case", "to": "upper"}) == "CREME BRULEE"
+    assert one("Joe's Pizza, Inc.", {"op": "strip_punctuation"}) == "Joes Pizza Inc"
+    assert one("N/A", {"op": "null_if"}) is None and one("ok", {"op": "null_if"}) == "ok"
+
+
+def test_phone_and_email():
+    assert one("(555) 123-4567", {"op": "phone"}) == "+15551234567"
+    assert one("+1 555.123.4567", {"op": "phone"}) == "+15551234567"
+    assert one("020 7946 0958", {"op": "phone", "country_code": "44", "national_digits": 11}) == "+4402079460958"
+    assert one("12", {"op": "phone"}) is None
+    assert one("  Ann@Example.COM ", {"op": "email"}) == "ann@example.com"
+    assert one("not an email", {"op": "email"}) is None
+
+
+def test_dates_with_several_formats():
+    steps = {"op": "parse_date", "formats": ["%d/%m/%Y", "%Y-%m-%d %H:%M"], "as_date": True}
+    assert str(one("03/02/2026", steps)) == "2026-02-03"
+    assert str(one("2026-02-03 10:30", steps)) == "2026-02-03"
+    assert one("yesterday", steps) is None
+
+
+def test_unit_columns_convert_and_name_the_target_unit():
+    rows = normalize(
+        [("10", "mph"), ("16", "km/h"), ("5", "m/s"), ("3", "furlongs/fortnight")],
+        ["speed", "unit"],
+        [{"column": "speed", "steps": [{"op": "convert_unit", "to": "km/h", "unit_column": "unit"}]}],
+    )
+    assert [r[0] for r in rows[:3]] == pytest.approx([16.09344, 16.0, 18.0])
+    assert rows[3][0] is None, "an unknown unit gives NULL, not a wrong number"
+    assert {r[1] for r in rows} == {"km/h"}
+    assert one("98.6", {"op": "convert_unit", "from": "F", "to": "C"}) == pytest.approx(37.0)
+    assert one("600", {"op": "convert_unit", "from": "seconds", "to": "minutes"}) == pytest.approx(10.0)
+
+
+def test_currency_mapping_and_clipping():
+    rows = normalize(
+        [("10", "usd"), ("10", "EUR"), ("10", "GBP")],
+        ["price", "currency"],
+        [{"column": "price", "steps": [{"op": "convert_currency", "to": "EUR", "rates": {"USD": 0.9, "EUR": 1}, "currency_column": "currency"}]}],
+    )
+    assert [r[0] for r in rows[:2]] == pytest.approx([9.0, 10.0]) and rows[2][0] is None
+    assert [r[1] for r in rows] == ["EUR"] * 3
+    assert one("nyc", {"op": "map_values", "mapping": {"NYC": "New York"}}) == "New York"
+    assert one("Boston", {"op": "map_values", "mapping": {"NYC": "New York"}}) == "Boston"
+    assert one("999", {"op": "clip", "lower": 0, "upper": 180}) == 180.0
+    assert one("-5", {"op": "clip", "lower": 0}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ({"column": "v", "steps": [{"op": "explode"}]}, "op must be one of"),
+        ({"column": "v"}, "give a \"column\" and a list of \"steps\""),
+        ({"column": "v", "steps": [{"op": "case", "to": "sideways"}]}, "case takes to = lower, upper or title"),
+        ({"column": "v", "steps": [{"op": "convert_unit", "to": "parsecs"}]}, "unknown target unit"),
+        ({"column": "v", "steps": [{"op": "convert_unit", "to": "km", "from": "kg"}]}, "needs from (a distance unit)"),
+        ({"column": "v", "steps": [{"op": "parse_date", "formats": ["dd/mm"]}]}, "parse_date takes formats"),
+        ({"column": "v", "steps": [{"op": "clip"}]}, "clip takes lower and/or upper"),
+        ({"column": "v", "steps": [{"op": "convert_currency", "rates": {"USD": -1}}]}, "convert_currency takes rates"),
+        ({"column": "nope", "steps": [{"op": "trim"}]}, "no column 'nope' to normalize"),
+        ({"column": "v", "steps": [{"op": "convert_unit", "to": "km", "unit_column": "u"}]}, "no unit column 'u'"),
+    ],
+)
+def test_bad_rules_are_refused_with_the_column_named(spec, message):
+    with pytest.raises(StudioError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        normalize([("1",)], ["v"], [spec])
+
+
+def test_one_rule_per_column():
+    with pytest.raises(StudioError, match="one rule"):
+        parse_spec([{"column": "v", "steps": []}, {"column": "v", "steps": []}])
+
+
+units = st.sampled_from([(q, u) for q, table in FACTORS.items() for u in table])
+
+
+@settings(max_examples=60, deadline=None)
+@given(pair=units, value=st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_unit_conversion_round_trips(pair, value):
+    quantity, unit = pair
+    base = next(iter(FACTORS[quantity]))
+    there = one(repr(value), {"op": "convert_unit", "from": unit, "to": base})
+    back = one(repr(there), {"op": "convert_unit", "from": base, "to": unit})
+    assert back == pytest.approx(value, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=30))
+def test_text_folding_is_idempotent(text):
+    steps = [{"op": "unicode_fold"}, {"op": "strip_punctuation"}, {"op": "case", "to": "lower"}]
+    once = one(text, *steps)
+    assert one(once, *steps) == once
+
+
+def test_unit_names():
+    assert canonical_unit(" Miles ") == "mi" and canonical_unit("°F") == "F"
+    assert quantity_of("minutes") == "duration" and quantity_of("kelvin") == "temperature" and quantity_of("bananas") is None
