@@ -25,7 +25,7 @@ HELP = {
 }
 values = asdict(current.settings)
 with st.form("settings"):
-    edited = {key: st.number_input(key.replace("_", " "), min_value=0, value=int(value), step=1, help=HELP[key]) for key, value in values.items()}
+    edited = {key: st.number_input(key.replace("_", " "), min_value=Settings.minimum(key), value=int(value), step=1, help=HELP[key]) for key, value in values.items()}
     if st.form_submit_button("Save", type="primary"):
         with user_errors():
             for key in Settings.field_names():

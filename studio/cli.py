@@ -32,6 +32,10 @@ class StudioGroup(click.Group):
         except StudioError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(1)
+        except click.exceptions.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback by default
@@ -226,8 +230,10 @@ def sources_versions(name: str, workspace_dir: Path | None, as_json: bool) -> No
 @json_option
 def sources_preview(name: str, limit: int, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
     """Print the first rows of a source."""
+    from studio.sql import plain_value
+
     frame = Workspace.open(workspace_dir).sources.preview(name, limit, version)
-    document = {"columns": list(frame.columns), "rows": json.loads(frame.to_json(orient="values", date_format="iso"))}
+    document = {"columns": list(frame.columns), "rows": [[plain_value(v) for v in row] for row in frame.itertuples(index=False)]}
     emit(as_json, document, frame.to_string(index=False))
 
 

@@ -45,7 +45,8 @@ class QueryResult:
         return {"columns": self.columns, "rows": self.rows, "truncated": self.truncated}
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A JSON-able form of a value DuckDB returns."""
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
@@ -103,4 +104,4 @@ def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResul
     finally:
         timer.cancel()
         con.close()
-    return QueryResult(columns=columns, rows=[[_plain(v) for v in row] for row in rows[:limit]], truncated=len(rows) > limit)
+    return QueryResult(columns=columns, rows=[[plain_value(v) for v in row] for row in rows[:limit]], truncated=len(rows) > limit)

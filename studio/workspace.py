@@ -33,6 +33,11 @@ class Settings:
     sql_memory_limit_mb: int = 1024
 
     @classmethod
+    def minimum(cls, key: str) -> int:
+        """The smallest value that keeps the workspace working."""
+        return {"duckdb_memory_limit_mb": 128, "sql_memory_limit_mb": 64, "job_heartbeat_timeout_s": 5, "sql_timeout_s": 1, "max_source_mb": 1}.get(key, 0)
+
+    @classmethod
     def field_names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
@@ -106,8 +111,8 @@ class Workspace:
             number = int(value)
         except (TypeError, ValueError):
             raise StudioError(f"setting {key} takes a whole number, not {value!r}") from None
-        if number < 0:
-            raise StudioError(f"setting {key} cannot be negative")
+        if number < Settings.minimum(key):
+            raise StudioError(f"setting {key} must be at least {Settings.minimum(key)}")
         with self.engine.begin() as connection:
             connection.execute(sa.delete(meta.settings).where(meta.settings.c.key == key))
             connection.execute(sa.insert(meta.settings).values(key=key, value=number))

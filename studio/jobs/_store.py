@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from studio import meta
+from studio.meta import hide_password
 from studio.errors import NotFound, StudioError
 
 if TYPE_CHECKING:
@@ -57,7 +58,10 @@ class Job:
         return (self.finished_at or time.time()) - self.started_at
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        """Everything about the job, with passwords in URL parameters hidden."""
+        document = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        document["params"] = {k: hide_password(v) if k == "url" and isinstance(v, str) else v for k, v in self.params.items()}
+        return document
 
 
 @dataclass(frozen=True)

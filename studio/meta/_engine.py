@@ -22,6 +22,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def hide_password(url: str) -> str:
+    """The URL with its password hidden, for messages, logs and job parameters."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine for the metadata DB; SQLite gets WAL, a busy timeout and foreign keys."""
     engine = sa.create_engine(normalize_url(url), future=True, pool_pre_ping=True)

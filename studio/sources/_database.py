@@ -5,17 +5,18 @@ file and DuckDB unions them by name, which also settles types that differ betwee
 column all NULL in the first chunk). Sources are read in a read-only transaction.
 """
 
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from studio.errors import StudioError
+from studio.meta import hide_password, normalize_url
 from studio.lake import Lake, sql_literal
-from studio.meta import normalize_url
 from studio.sources._readers import ProgressFn, arrow_column, check_column_names
 
 CHUNK_ROWS = 50_000
@@ -24,10 +25,7 @@ SUPPORTED = ("sqlite", "postgresql")
 
 def safe_url(url: str) -> str:
     """The URL with its password hidden, for messages and metadata."""
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparseable URL)"
+    return hide_password(url)
 
 
 def _engine(url: str) -> sa.Engine:
@@ -41,7 +39,8 @@ def _engine(url: str) -> sa.Engine:
         database = parsed.database or ""
         if not database or database == ":memory:" or not Path(database).is_file():
             raise StudioError(f"{safe_url(url)}: no SQLite file at {database or '(empty path)'}; check the path")
-        return sa.create_engine(f"sqlite:///file:{Path(database).resolve()}?mode=ro&uri=true")
+        uri = f"file:{quote(str(Path(database).resolve()))}?mode=ro"  # quoted: a '#' or '?' in the path stays in the path
+        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
     return sa.create_engine(parsed, connect_args={"connect_timeout": 10})
 
 
@@ -51,6 +50,8 @@ def _statement(connection: sa.Connection, table: str | None, query: str | None, 
     if query is not None:
         if not query.strip():
             raise StudioError(f"{label}: the query is empty")
+        if not query.lstrip().lower().startswith(("select", "with", "(")):
+            raise StudioError(f"{label}: only SELECT (or WITH ... SELECT) queries are read; sources are read-only")
         return sa.text(query)
     assert table is not None
     schema, _, name = table.rpartition(".")
@@ -73,8 +74,8 @@ def write_database(
         with connection:
             if connection.dialect.name == "postgresql":
                 connection = connection.execution_options(postgresql_readonly=True)
-            statement = _statement(connection, table, query, label)
             try:
+                statement = _statement(connection, table, query, label)
                 result = connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(statement)
                 names = list(result.keys())
                 check_column_names(names, label)
@@ -92,7 +93,7 @@ def write_database(
         if not chunk_paths:
             raise StudioError(f"{label}: {'the query' if query else 'table ' + repr(table)} returned no rows; nothing to add")
         files = "[" + ", ".join(sql_literal(str(p)) for p in chunk_paths) + "]"
-        with duckdb.connect() as con:
+        with lake.connect() as con:
             con.execute(f"COPY (SELECT * FROM read_parquet({files}, union_by_name=true)) TO {sql_literal(str(out))} (FORMAT parquet)")
     finally:
         engine.dispose()

@@ -18,6 +18,7 @@ PROFILE_FORMAT = 3  # bump when the profile's contents change, so cached ones ar
 TOP_K = 10
 CORE_RANGE_SHARE = 0.5  # a 1st-99th percentile range under this share of the full range gets its own histogram
 EXACT_DISTINCT_MAX_ROWS = 2_000_000
+AGGREGATES_PER_QUERY = 300
 BINS = 30
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
@@ -43,7 +44,7 @@ def _plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return None
     if isinstance(value, (list, dict, tuple)):
         return str(value)
@@ -131,12 +132,15 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
         for key, expression in _aggregates(name, kind, exact_distinct):
             selects.append(expression)
             slots.append((index, key))
-    values = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
-    assert values is not None
-    rows = int(values[0])
+    rows = int(total[0]) if total else 0
     stats: list[dict[str, Any]] = [{} for _ in columns]
-    for (index, key), value in zip(slots, values[1:]):
-        stats[index][key] = value
+    # A few hundred expressions per query: one query over thousands of columns is slow to plan
+    # and can crash DuckDB.
+    for start in range(0, len(slots), AGGREGATES_PER_QUERY):
+        batch = slots[start : start + AGGREGATES_PER_QUERY]
+        values = con.execute(f"SELECT {', '.join(selects[1 + start : 1 + start + len(batch)])} FROM {table}").fetchone() or ()
+        for (index, key), value in zip(batch, values):
+            stats[index][key] = value
     profiled = []
     for (name, type_name, kind), stat in zip(columns, stats):
         non_null = int(stat.pop("non_null"))

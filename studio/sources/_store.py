@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 PREVIEW_MAX_ROWS = 1000
+REGISTER_ATTEMPTS = 3
 EXPORT_FORMATS = {".parquet": "parquet", ".csv": "csv"}
 
 
@@ -160,40 +161,54 @@ class SourceStore:
         context.progress(0.96, "storing")
         content_hash, path, created_file = self.lake.store(temp)
         try:
-            with self.engine.begin() as connection:
-                source_id = connection.execute(sa.select(meta.sources.c.id).where(meta.sources.c.name == name)).scalar()
-                if source_id is None:
-                    source_id = connection.execute(
-                        sa.insert(meta.sources).values(name=name, created_at=time.time())
-                    ).inserted_primary_key[0]
-                latest = connection.execute(
-                    sa.select(meta.source_versions.c.version, meta.source_versions.c.content_hash)
-                    .where(meta.source_versions.c.source_id == source_id)
-                    .order_by(meta.source_versions.c.version.desc())
-                    .limit(1)
-                ).first()
-                if latest is not None and latest.content_hash == content_hash:
-                    return AddResult(self.get(name, latest.version, connection=connection), unchanged=True)
-                version = (latest.version + 1) if latest else 1
-                connection.execute(
-                    sa.insert(meta.source_versions).values(
-                        source_id=source_id,
-                        version=version,
-                        content_hash=content_hash,
-                        rows=rows,
-                        bytes=path.stat().st_size,
-                        columns=columns,
-                        origin=origin,
-                        created_at=time.time(),
-                    )
-                )
-                added = self.get(name, version, connection=connection)
+            for attempt in range(REGISTER_ATTEMPTS):
+                try:
+                    result = self._commit_version(name, content_hash, rows, path.stat().st_size, columns, origin)
+                    break
+                except sa.exc.IntegrityError:
+                    # Another process added the same name or version first: read again and retry.
+                    if attempt == REGISTER_ATTEMPTS - 1:
+                        raise StudioError(f"{name}: other adds of this source kept winning the race; try again") from None
         except Exception:
             if created_file:
                 self._remove_file_if_unused(content_hash)
             raise
+        if result.unchanged:
+            return result
+        added = result.source
         context.log(f"{name} v{added.version}: {rows:,} rows, {len(columns)} columns")
         return AddResult(added, unchanged=False)
+
+    def _commit_version(
+        self, name: str, content_hash: str, rows: int, size: int, columns: list[dict[str, str]], origin: dict[str, Any]
+    ) -> AddResult:
+        """One transaction: the source row if new, then the next version (or nothing when the
+        newest version has this content already)."""
+        with self.engine.begin() as connection:
+            existing = connection.execute(
+                sa.select(meta.sources.c.id, meta.sources.c.name).where(sa.func.lower(meta.sources.c.name) == name.lower())
+            ).first()
+            if existing is not None and existing.name != name:
+                raise StudioError(f"a source named {existing.name!r} exists already; names may not differ only in case")
+            source_id = existing.id if existing else connection.execute(
+                sa.insert(meta.sources).values(name=name, created_at=time.time())
+            ).inserted_primary_key[0]
+            latest = connection.execute(
+                sa.select(meta.source_versions.c.version, meta.source_versions.c.content_hash)
+                .where(meta.source_versions.c.source_id == source_id)
+                .order_by(meta.source_versions.c.version.desc())
+                .limit(1)
+            ).first()
+            if latest is not None and latest.content_hash == content_hash:
+                return AddResult(self.get(name, latest.version, connection=connection), unchanged=True)
+            version = (latest.version + 1) if latest else 1
+            connection.execute(
+                sa.insert(meta.source_versions).values(
+                    source_id=source_id, version=version, content_hash=content_hash, rows=rows, bytes=size,
+                    columns=columns, origin=origin, created_at=time.time(),
+                )
+            )
+            return AddResult(self.get(name, version, connection=connection), unchanged=False)
 
     def submit_add_file(self, path: Path, name: str, options: ReadOptions, label: str, remove_after: bool = False) -> int:
         """Run ``add_file`` (then profile) as a background job; returns the job id."""
@@ -314,7 +329,9 @@ class SourceStore:
         validate_name(new_name)
         self.get(name)
         with self.engine.begin() as connection:
-            taken = connection.execute(sa.select(meta.sources.c.id).where(meta.sources.c.name == new_name)).first()
+            taken = connection.execute(
+                sa.select(meta.sources.c.name).where(sa.func.lower(meta.sources.c.name) == new_name.lower(), meta.sources.c.name != name)
+            ).first()
             if taken is not None:
                 raise StudioError(f"a source named {new_name!r} exists already; choose another name")
             connection.execute(sa.update(meta.sources).where(meta.sources.c.name == name).values(name=new_name))

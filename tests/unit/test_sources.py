@@ -30,8 +30,10 @@ def test_sqlite_table_and_query(workspace, files):
 
 def test_sqlite_source_is_opened_read_only(workspace, files):
     url = f"sqlite:///{files['sqlite']}"
-    with pytest.raises(StudioError, match="query failed.*readonly"):
+    with pytest.raises(StudioError, match="only SELECT"):
         workspace.sources.add_database(url, "evil", query="DELETE FROM orders RETURNING id")
+    with pytest.raises(StudioError, match="query failed.*readonly"):
+        workspace.sources.add_database(url, "evil", query="WITH x AS (SELECT 1) DELETE FROM orders RETURNING id")
     assert workspace.sources.add_database(url, "intact", table="orders").source.rows == 100
 
 

@@ -52,8 +52,10 @@ def test_settings_defaults_set_and_validation(workspace):
         workspace.set_setting("colour", 1)
     with pytest.raises(StudioError, match="whole number"):
         workspace.set_setting("max_source_mb", "lots")
-    with pytest.raises(StudioError, match="negative"):
+    with pytest.raises(StudioError, match="must be at least 1"):
         workspace.set_setting("max_source_mb", -1)
+    with pytest.raises(StudioError, match="must be at least 5"):
+        workspace.set_setting("job_heartbeat_timeout_s", 0)
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
