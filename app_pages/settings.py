@@ -12,8 +12,7 @@ st.title("Settings")
 
 summary = current.summary()
 st.markdown(f"**Workspace folder** `{summary['workspace']}`  \n**Metadata DB** `{summary['db']}`")
-lake_bytes = sum(p.stat().st_size for p in current.lake.tables_dir.glob("*.parquet"))
-st.caption(f"The lake holds {human_bytes(lake_bytes)} of Parquet files.")
+st.caption(f"The lake holds {human_bytes(summary['lake_bytes'])} of Parquet files.")
 
 HELP = {
     "max_source_mb": "Largest file a source may be added from, in MB.",

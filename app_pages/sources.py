@@ -10,7 +10,7 @@ from components.jobs_view import finished_messages, pending_jobs, track
 from components.layout import ago, human_bytes, user_errors, workspace
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 from studio import StudioError
-from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, suggest_name
+from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types, suggest_name
 
 current = workspace()
 store = current.sources
@@ -22,9 +22,9 @@ finished_messages(current)
 pending_jobs(current)
 
 
-def read_options(key: str, sheets: list[str] | None = None) -> ReadOptions:
+def read_options(key: str, sheets: list[str] | None = None) -> ReadOptions | None:
     """The optional read settings (everything defaults to sniffed); ``sheets`` lists an Excel
-    file's sheets, to pick one."""
+    file's sheets, to pick one. None (with the reason shown) when a setting is malformed."""
     sheet = st.selectbox("Sheet", sheets, key=f"{key}_sheet_choice") if sheets else None
     with st.expander("Read options (all sniffed when left empty)"):
         left, middle, right = st.columns(3)
@@ -34,10 +34,11 @@ def read_options(key: str, sheets: list[str] | None = None) -> ReadOptions:
         encoding = left.text_input("Encoding", key=f"{key}_encoding", placeholder="utf-8, latin-1, cp1252 …")
         bad_rows = right.selectbox("Rows of the wrong width", BAD_ROWS, key=f"{key}_bad", help="error: stop and name the line; skip: drop them; pad: fill missing fields with nulls")
         types_text = st.text_input("Column types", key=f"{key}_types", placeholder="zip=VARCHAR, amount=DOUBLE")
-    types = {}
-    for pair in filter(None, (p.strip() for p in types_text.split(","))):
-        column, _, type_name = pair.partition("=")
-        types[column.strip()] = type_name.strip()
+    try:
+        types = parse_types([p for p in (p.strip() for p in types_text.split(",")) if p])
+    except StudioError as exc:
+        st.error(exc.message, icon=":material/error:")
+        return None
     return ReadOptions(
         format=None if fmt == "from extension" else fmt,
         delimiter=delimiter or None,
@@ -77,7 +78,7 @@ def add_source_panel() -> None:
         )
         name = st.text_input("Source name", key="upload_name")
         options = read_options("upload", excel_sheet_names(uploaded, uploaded.name) if uploaded else None)
-        if st.button("Add source", type="primary", disabled=uploaded is None, key="upload_add"):
+        if st.button("Add source", type="primary", disabled=uploaded is None or options is None, key="upload_add"):
             with user_errors():
                 path = store.save_upload(uploaded.name, uploaded.getvalue())
                 track(store.submit_add_file(path, name, options, label=uploaded.name, remove_after=True))
@@ -88,7 +89,7 @@ def add_source_panel() -> None:
         )
         name = st.text_input("Source name", key="path_name")
         options = read_options("path", excel_sheet_names(Path(server_path), server_path) if server_path else None)
-        if st.button("Add source", type="primary", disabled=not server_path, key="path_add"):
+        if st.button("Add source", type="primary", disabled=not server_path or options is None, key="path_add"):
             with user_errors():
                 track(store.submit_add_file(Path(server_path).expanduser(), name, options, label=Path(server_path).name))
                 st.rerun()
@@ -132,9 +133,15 @@ def profile_section(name: str, version: int) -> None:
     profile = store.cached_profile(name, version)
     if profile is None:
         key = f"profiling_{name}_{version}"
-        if key not in st.session_state:
-            st.session_state[key] = True
-            track(store.submit_profile(name, version))
+        job = current.jobs.get(st.session_state[key]) if key in st.session_state else None
+        if job is not None and not job.active and job.status != "succeeded":
+            st.error(f"Profiling failed: {job.error or job.status}", icon=":material/error:")
+            if not st.button("Profile again", key=f"reprofile_{name}_{version}"):
+                return
+            job = None
+        if job is None:
+            st.session_state[key] = store.submit_profile(name, version)
+            track(st.session_state[key])
         st.info("Profiling in the background; it appears here when done.", icon=":material/hourglass_top:")
         return
     st.plotly_chart(missing_values_figure(profile), width="stretch", key=f"missing_{name}_{version}")

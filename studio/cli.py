@@ -128,16 +128,6 @@ def sources() -> None:
     """Add, list, show, rename, delete and export sources."""
 
 
-def _parse_types(pairs: tuple[str, ...]) -> dict[str, str]:
-    types = {}
-    for pair in pairs:
-        column, sep, type_name = pair.partition("=")
-        if not sep or not column or not type_name:
-            raise StudioError(f"--type takes COLUMN=TYPE (e.g. zip=VARCHAR), not {pair!r}")
-        types[column] = type_name
-    return types
-
-
 @sources.command("add")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--name", required=True, help="Source name (letters, digits, _).")
@@ -159,9 +149,8 @@ def sources_add(
     workspace_dir: Path | None, as_json: bool,
 ) -> None:
     """Add a file (PATH) or a database table/query (--db) as a new source version."""
-    from studio.sources import ReadOptions
-
     from studio.jobs import JobContext
+    from studio.sources import ReadOptions, parse_types
 
     workspace = Workspace.open(workspace_dir)
     context = JobContext(on_progress=_progress_printer(as_json))
@@ -176,7 +165,7 @@ def sources_add(
             raise StudioError("give a file PATH, or --db URL with --table or --query")
         if table or query:
             raise StudioError("--table and --query go with --db")
-        options = ReadOptions(format=fmt, delimiter=delimiter, header=header, encoding=encoding, sheet=sheet, types=_parse_types(types), bad_rows=bad_rows)
+        options = ReadOptions(format=fmt, delimiter=delimiter, header=header, encoding=encoding, sheet=sheet, types=parse_types(types), bad_rows=bad_rows)
         result = workspace.sources.add_file(path, name, options, context=context)
     source = result.source
     status = "unchanged, same content as" if result.unchanged else "added"

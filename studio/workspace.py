@@ -144,5 +144,6 @@ class Workspace:
             "db": sa.make_url(self.db_url).render_as_string(hide_password=True),
             "settings": asdict(self.settings),
             "sources": n_sources,
+            "lake_bytes": sum(p.stat().st_size for p in self.lake.tables_dir.glob("*.parquet")),
             "jobs": job_counts,
         }

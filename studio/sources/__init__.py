@@ -1,6 +1,6 @@
 """Sources: readers for files and databases, immutable versions in the lake, profiles."""
 
-from studio.sources._readers import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets
+from studio.sources._readers import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types
 from studio.sources._store import AddResult, SourceStore, SourceVersion, suggest_name, validate_name
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "SourceStore",
     "SourceVersion",
     "excel_sheets",
+    "parse_types",
     "suggest_name",
     "validate_name",
 ]

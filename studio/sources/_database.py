@@ -23,22 +23,17 @@ CHUNK_ROWS = 50_000
 SUPPORTED = ("sqlite", "postgresql")
 
 
-def safe_url(url: str) -> str:
-    """The URL with its password hidden, for messages and metadata."""
-    return hide_password(url)
-
-
 def _engine(url: str) -> sa.Engine:
     try:
         parsed = sa.make_url(normalize_url(url))
     except sa.exc.ArgumentError:
         raise StudioError(f"{url!r} is not a database URL; use sqlite:///path/file.db or postgresql://user:pass@host/db") from None
     if parsed.get_backend_name() not in SUPPORTED:
-        raise StudioError(f"{safe_url(url)}: {parsed.get_backend_name()} is not supported; use a sqlite:/// or postgresql:// URL")
+        raise StudioError(f"{hide_password(url)}: {parsed.get_backend_name()} is not supported; use a sqlite:/// or postgresql:// URL")
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if not database or database == ":memory:" or not Path(database).is_file():
-            raise StudioError(f"{safe_url(url)}: no SQLite file at {database or '(empty path)'}; check the path")
+            raise StudioError(f"{hide_password(url)}: no SQLite file at {database or '(empty path)'}; check the path")
         uri = f"file:{quote(str(Path(database).resolve()))}?mode=ro"  # quoted: a '#' or '?' in the path stays in the path
         return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True))
     return sa.create_engine(parsed, connect_args={"connect_timeout": 10})
@@ -63,7 +58,7 @@ def _statement(connection: sa.Connection, table: str | None, query: str | None, 
 def write_database(
     url: str, table: str | None, query: str | None, lake: Lake, out: Path, progress: ProgressFn
 ) -> dict[str, Any]:
-    label = safe_url(url)
+    label = hide_password(url)
     engine = _engine(url)
     chunk_paths: list[Path] = []
     try:

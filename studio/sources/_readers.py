@@ -67,6 +67,17 @@ class ReadOptions:
         return {k: v for k, v in self.__dict__.items() if v not in (None, {}, "error")}
 
 
+def parse_types(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["zip=VARCHAR", "amount=DOUBLE"]`` -> ``{"zip": "VARCHAR", "amount": "DOUBLE"}``."""
+    types = {}
+    for pair in pairs:
+        column, sep, type_name = pair.partition("=")
+        if not sep or not column.strip() or not type_name.strip():
+            raise StudioError(f"a column type is COLUMN=TYPE (e.g. zip=VARCHAR), not {pair!r}")
+        types[column.strip()] = type_name.strip()
+    return types
+
+
 def detect_format(path: Path, requested: str | None) -> str:
     if requested:
         requested = requested.lower()

@@ -23,7 +23,8 @@ from studio import meta
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import atomic_replace, sql_literal
-from studio.sources._database import safe_url, write_database
+from studio.meta import hide_password
+from studio.sources._database import write_database
 from studio.sources._profile import PROFILE_FORMAT, profile_parquet
 from studio.sources._readers import WRITERS, ReadOptions, detect_format
 
@@ -144,10 +145,10 @@ class SourceStore:
         validate_name(name)
         context = context or JobContext.null()
         temp = self.lake.temp_path()
-        context.progress(0.02, f"connecting to {safe_url(url)}")
+        context.progress(0.02, f"connecting to {hide_password(url)}")
         try:
             details = write_database(url, table, query, self.lake, temp, context.progress)
-            return self._register(name, temp, {"kind": "database", **details}, safe_url(url), context)
+            return self._register(name, temp, {"kind": "database", **details}, hide_password(url), context)
         finally:
             temp.unlink(missing_ok=True)
 
@@ -219,7 +220,7 @@ class SourceStore:
     def submit_add_database(self, url: str, name: str, table: str | None, query: str | None) -> int:
         validate_name(name)
         params = {"url": url, "name": name, "table": table, "query": query}
-        return self.workspace.jobs.submit("source.add_database", params, title=f"Add {table or 'query'} from {safe_url(url)} as {name}")
+        return self.workspace.jobs.submit("source.add_database", params, title=f"Add {table or 'query'} from {hide_password(url)} as {name}")
 
     def save_upload(self, filename: str, data: bytes) -> Path:
         """Write uploaded bytes atomically to ``uploads/<random>/<filename>`` for an add job."""

@@ -167,3 +167,30 @@ def test_sources_page_offers_the_sheets_of_an_excel_file(app_workspace, tmp_path
     wait_jobs(app_workspace)
     source = app_workspace.sources.get("book")
     assert source.rows == 3 and source.origin["sheet"] == "orders"
+
+
+def test_sources_page_refuses_malformed_column_types(app_workspace, files):
+    app = open_page("sources")
+    app.text_input(key="path_path").input(str(files["csv"])).run()
+    app.text_input(key="path_types").input("id=VARCHAR, city").run()
+    assert any("a column type is COLUMN=TYPE (e.g. zip=VARCHAR), not 'city'" in e.value for e in app.error)
+    assert app.button(key="path_add").disabled
+    app.text_input(key="path_types").input("id=VARCHAR").run()
+    app.button(key="path_add").click().run()
+    wait_jobs(app_workspace)
+    assert {c["name"]: c["type"] for c in app_workspace.sources.get("data").columns}["id"] == "VARCHAR"
+
+
+def test_sources_page_shows_a_failed_profile_and_retries(app_workspace, files, monkeypatch):
+    app_workspace.sources.add_file(files["csv"], "orders")
+    monkeypatch.setenv("STUDIO_JOB_KINDS", "source.profile=tests.helpers.job_kinds:failing_job")
+    app = open_page("sources")
+    wait_jobs(app_workspace)
+    app.run()
+    assert any("Profiling failed: the input was wrong; fix it" in e.value for e in app.error)
+    monkeypatch.delenv("STUDIO_JOB_KINDS")
+    app.button(key="reprofile_orders_1").click().run()
+    wait_jobs(app_workspace)
+    app.run()
+    assert app_workspace.sources.cached_profile("orders") is not None
+    assert not app.error

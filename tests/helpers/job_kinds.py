@@ -15,7 +15,7 @@ def sleep_job(context: Any, workspace: Any, seconds: float = 60.0) -> dict[str, 
     return {"slept": seconds}
 
 
-def failing_job(context: Any, workspace: Any) -> dict[str, Any]:
+def failing_job(context: Any, workspace: Any, **params: Any) -> dict[str, Any]:
     raise StudioError("the input was wrong; fix it")
 
 

@@ -93,7 +93,7 @@ def test_errors_are_one_line_on_stderr(tmp_path, files):
     assert_one_error_line(studio("sources", "add", "--name", "e", "--workspace", ws, check=False), "give a file PATH")
     assert_one_error_line(studio("sources", "add", files["csv"], "--db", "sqlite:///x", "--table", "t", "--name", "e", "--workspace", ws, check=False), "not both")
     assert_one_error_line(studio("sources", "add", "--db", "sqlite:///x.db", "--name", "e", "--workspace", ws, check=False), "exactly one of --table or --query")
-    assert_one_error_line(studio("sources", "add", files["csv"], "--name", "e", "--type", "nonsense", "--workspace", ws, check=False), "--type takes COLUMN=TYPE")
+    assert_one_error_line(studio("sources", "add", files["csv"], "--name", "e", "--type", "nonsense", "--workspace", ws, check=False), "a column type is COLUMN=TYPE (e.g. zip=VARCHAR), not 'nonsense'")
     assert_one_error_line(studio("sources", "show", "ghost", "--workspace", ws, check=False), "no source 'ghost'")
     assert_one_error_line(studio("sources", "list", "--workspace", tmp_path / "nowhere", check=False), "no workspace at")
     assert_one_error_line(studio("jobs", "show", "999", "--workspace", ws, check=False), "no job 999")
