@@ -172,96 +172,250 @@ def sources_add(
     emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns")
 
 
-@sources.command("list")
+def _origin_text(table: Any) -> str:
+    origin = table.origin
+    if origin.get("kind") == "recipe":
+        return f"recipe {origin['recipe']} over " + ", ".join(f"{i['table']} v{i['version']}" for i in origin.get("inputs", []))
+    return origin.get("file") or origin.get("url", "")
+
+
+def add_table_commands(group: click.Group, kind: str) -> None:
+    """The commands sources and datasets share: list, show, versions, preview, rename, delete, export."""
+    noun = kind
+    store_of: Callable[[Workspace], Any] = (lambda ws: ws.sources) if kind == "source" else (lambda ws: ws.datasets)
+    empty = "no sources yet; add one with `studio sources add PATH --name NAME`" if kind == "source" else (
+        "no datasets yet; build one with `studio dedupe ...` or `studio consolidate run RECIPE_FILE`"
+    )
+
+    @group.command("list")
+    @workspace_option
+    @json_option
+    def list_(workspace_dir: Path | None, as_json: bool) -> None:
+        items = store_of(Workspace.open(workspace_dir)).list()
+        lines = [f"{t.name:<24} v{t.version:<3} {t.rows:>11,} rows  {len(t.columns):>3} columns  {_origin_text(t)}" for t in items]
+        emit(as_json, [t.to_json() for t in items], "\n".join(lines) or empty)
+
+    list_.help = f"List {noun}s (newest version of each)."
+
+    @group.command("show")
+    @click.argument("name")
+    @click.option("--version", "version", type=int, help="Version (default: newest).")
+    @workspace_option
+    @json_option
+    def show(name: str, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
+        store = store_of(Workspace.open(workspace_dir))
+        table = store.get(name, version)
+        profile = store.profile(name, table.version)
+        document = {**table.to_json(), "versions": [v.version for v in store.versions(name)], "profile": profile}
+        lines = [f"{table.name} v{table.version}: {table.rows:,} rows, {len(table.columns)} columns  ({_origin_text(table)})"]
+        for column in profile["columns"]:
+            extra = f"min {column.get('min')}  max {column.get('max')}" if "min" in column else ""
+            lines.append(f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}  distinct≈{column.get('distinct', '-')}  {extra}")
+        emit(as_json, document, "\n".join(lines))
+
+    show.help = f"Show a {noun} version with its column profile and origin."
+
+    @group.command("versions")
+    @click.argument("name")
+    @workspace_option
+    @json_option
+    def versions(name: str, workspace_dir: Path | None, as_json: bool) -> None:
+        items = store_of(Workspace.open(workspace_dir)).versions(name)
+        lines = [f"v{v.version:<3} {v.rows:>11,} rows  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {_origin_text(v)}" for v in items]
+        emit(as_json, [v.to_json() for v in items], "\n".join(lines))
+
+    versions.help = f"List all versions of a {noun}."
+
+    @group.command("preview")
+    @click.argument("name")
+    @click.option("--limit", default=20, show_default=True)
+    @click.option("--version", "version", type=int)
+    @workspace_option
+    @json_option
+    def preview(name: str, limit: int, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
+        from studio.sql import plain_value
+
+        frame = store_of(Workspace.open(workspace_dir)).preview(name, limit, version)
+        document = {"columns": list(frame.columns), "rows": [[plain_value(v) for v in row] for row in frame.itertuples(index=False)]}
+        emit(as_json, document, frame.to_string(index=False))
+
+    preview.help = f"Print the first rows of a {noun}."
+
+    @group.command("rename")
+    @click.argument("name")
+    @click.argument("new_name")
+    @workspace_option
+    @json_option
+    def rename(name: str, new_name: str, workspace_dir: Path | None, as_json: bool) -> None:
+        table = store_of(Workspace.open(workspace_dir)).rename(name, new_name)
+        emit(as_json, table.to_json(), f"renamed {name} to {table.name}")
+
+    rename.help = f"Rename a {noun} (all its versions)."
+
+    @group.command("delete")
+    @click.argument("name")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @workspace_option
+    @json_option
+    def delete(name: str, yes: bool, workspace_dir: Path | None, as_json: bool) -> None:
+        store = store_of(Workspace.open(workspace_dir))
+        existing = store.versions(name)
+        if not yes and not click.confirm(f"delete {name} and its {len(existing)} version(s)?", default=False):
+            raise StudioError("not deleted (answer y, or pass --yes)")
+        deleted = store.delete(name)
+        emit(as_json, {"name": name, "deleted_versions": deleted}, f"deleted {name} ({len(deleted)} version(s))")
+
+    delete.help = f"Delete a {noun} and all its versions."
+
+    @group.command("export")
+    @click.argument("name")
+    @click.argument("path", type=click.Path(path_type=Path))
+    @click.option("--version", "version", type=int)
+    @workspace_option
+    @json_option
+    def export(name: str, path: Path, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
+        target = store_of(Workspace.open(workspace_dir)).export(name, path, version)
+        emit(as_json, {"name": name, "path": str(target)}, f"wrote {target}")
+
+    export.help = f"Write a {noun} version to PATH (.parquet or .csv)."
+
+
+add_table_commands(sources, "source")
+
+
+# ------------------------------------------------------------------ datasets and consolidation
+
+
+@main.group()
+def datasets() -> None:
+    """List, show, diff and export datasets (tables built by recipes)."""
+
+
+add_table_commands(datasets, "dataset")
+
+
+@datasets.command("diff")
+@click.argument("name")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@click.option("--key", help="Columns that identify a row, comma-separated (default: cluster_id if present, else whole rows).")
 @workspace_option
 @json_option
-def sources_list(workspace_dir: Path | None, as_json: bool) -> None:
-    """List sources (newest version of each)."""
-    items = Workspace.open(workspace_dir).sources.list()
-    lines = [f"{s.name:<24} v{s.version:<3} {s.rows:>11,} rows  {len(s.columns):>3} columns  {s.origin.get('file') or s.origin.get('url', '')}" for s in items]
-    emit(as_json, [s.to_json() for s in items], "\n".join(lines) or "no sources yet; add one with `studio sources add PATH --name NAME`")
+def datasets_diff(name: str, old: int, new: int, key: str | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """Rows added, removed and changed between versions OLD and NEW, and schema changes."""
+    keys = [k.strip() for k in key.split(",") if k.strip()] if key else None
+    diff = Workspace.open(workspace_dir).datasets.diff(name, old, new, keys)
+    lines = [
+        f"{name} v{old} -> v{new} (key: {', '.join(diff.key) or 'whole rows'})",
+        f"  rows: +{diff.rows_added:,} added, -{diff.rows_removed:,} removed, ~{diff.rows_changed:,} changed, {diff.rows_unchanged:,} unchanged",
+    ]
+    if diff.added_columns or diff.removed_columns or diff.retyped_columns:
+        lines.append(f"  columns: +{diff.added_columns} -{diff.removed_columns} retyped {[c['column'] for c in diff.retyped_columns]}")
+    lines += [f"  {column}: {count:,} changed" for column, count in diff.changed_by_column.items() if count]
+    emit(as_json, diff.to_json(), "\n".join(lines))
 
 
-@sources.command("show")
+@datasets.command("lineage")
 @click.argument("name")
-@click.option("--version", "version", type=int, help="Version (default: newest).")
-@workspace_option
-@json_option
-def sources_show(name: str, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
-    """Show a source version with its column profile."""
-    store = Workspace.open(workspace_dir).sources
-    source = store.get(name, version)
-    profile = store.profile(name, source.version)
-    document = {**source.to_json(), "versions": [v.version for v in store.versions(name)], "profile": profile}
-    lines = [f"{source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns"]
-    for column in profile["columns"]:
-        extra = f"min {column.get('min')}  max {column.get('max')}" if "min" in column else ""
-        lines.append(f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}  distinct≈{column.get('distinct', '-')}  {extra}")
-    emit(as_json, document, "\n".join(lines))
-
-
-@sources.command("versions")
-@click.argument("name")
-@workspace_option
-@json_option
-def sources_versions(name: str, workspace_dir: Path | None, as_json: bool) -> None:
-    """List all versions of a source."""
-    versions = Workspace.open(workspace_dir).sources.versions(name)
-    lines = [f"v{v.version:<3} {v.rows:>11,} rows  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}" for v in versions]
-    emit(as_json, [v.to_json() for v in versions], "\n".join(lines))
-
-
-@sources.command("preview")
-@click.argument("name")
-@click.option("--limit", default=20, show_default=True)
 @click.option("--version", "version", type=int)
 @workspace_option
 @json_option
-def sources_preview(name: str, limit: int, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
-    """Print the first rows of a source."""
-    from studio.sql import plain_value
-
-    frame = Workspace.open(workspace_dir).sources.preview(name, limit, version)
-    document = {"columns": list(frame.columns), "rows": [[plain_value(v) for v in row] for row in frame.itertuples(index=False)]}
-    emit(as_json, document, frame.to_string(index=False))
+def datasets_lineage(name: str, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
+    """The recipes and source versions a dataset version was built from."""
+    graph = Workspace.open(workspace_dir).datasets.lineage(name, version)
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    emit(as_json, graph, "\n".join(f"{labels[a]}  ->  {labels[b]}" for a, b in graph["edges"]) or f"{name}: no recipe (nothing upstream)")
 
 
-@sources.command("rename")
-@click.argument("name")
-@click.argument("new_name")
+def _build_result_text(result: Any) -> str:
+    document = result.to_json()
+    text = f"{document['dataset']} v{document['version']}: {document['rows_in']:,} rows in, {document['rows_out']:,} rows out"
+    if document["members"]:
+        text += f", {document['clusters']:,} clusters; members in {document['members']} v{document['members_version']}"
+    return text + (" (unchanged)" if document["unchanged"] else "")
+
+
+@main.command()
+@click.option("--source", "sources_", multiple=True, required=True, help="Input source or dataset (repeat for several; they are unioned by column name).")
+@click.option("--id", "id_column", required=True, help="The column that identifies a row within its source.")
+@click.option("--out", "output", required=True, help="Name of the golden dataset; members go to NAME_members.")
+@click.option("--exact", "exact", help="Deduplicate on these key columns (comma-separated).")
+@click.option("--fuzzy", "fuzzy", is_flag=True, help="Resolve entities with Splink (settings suggested from the data unless --config).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Fuzzy settings (JSON: comparisons, blocking, threshold).")
+@click.option("--threshold", type=float, help="Match probability at which two records are linked (fuzzy).")
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @workspace_option
 @json_option
-def sources_rename(name: str, new_name: str, workspace_dir: Path | None, as_json: bool) -> None:
-    """Rename a source (all its versions)."""
-    source = Workspace.open(workspace_dir).sources.rename(name, new_name)
-    emit(as_json, source.to_json(), f"renamed {name} to {source.name}")
+def dedupe(
+    sources_: tuple[str, ...], id_column: str, output: str, exact: str | None, fuzzy: bool, config_file: Path | None,
+    threshold: float | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
+) -> None:
+    """Deduplicate one or more sources into a golden dataset and a members table."""
+    from studio.datasets import Recipe
+    from studio.jobs import JobContext
+
+    if bool(exact) == fuzzy:
+        raise StudioError("choose one of --exact COLUMNS or --fuzzy")
+    if exact and (config_file or threshold is not None):
+        raise StudioError("--config and --threshold go with --fuzzy")
+    step: dict[str, Any]
+    if exact:
+        step = {"method": "exact", "keys": [k.strip() for k in exact.split(",") if k.strip()]}
+    else:
+        step = {"method": "fuzzy", "threshold": threshold, "config": _read_json_file(config_file) if config_file else None}
+    recipe = Recipe.from_json({"name": f"dedupe {output}", "output": output, "inputs": list(sources_), "dedupe": step, "id": id_column})
+    result = Workspace.open(workspace_dir).datasets.build(recipe, JobContext(on_progress=_progress_printer(quiet or as_json)))
+    document = result.to_json()
+    emit(as_json, {k: document[k] for k in ("rows_in", "rows_out", "clusters", "dataset", "version", "members", "unchanged", "stats")}, _build_result_text(result))
 
 
-@sources.command("delete")
-@click.argument("name")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def _read_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise StudioError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StudioError(f"{path}: not valid JSON ({exc}); fix the file") from None
+
+
+@main.group()
+def consolidate() -> None:
+    """Run and list consolidation recipes."""
+
+
+@consolidate.command("run")
+@click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @workspace_option
 @json_option
-def sources_delete(name: str, yes: bool, workspace_dir: Path | None, as_json: bool) -> None:
-    """Delete a source and all its versions."""
-    store = Workspace.open(workspace_dir).sources
-    versions = store.versions(name)
-    if not yes and not click.confirm(f"delete {name} and its {len(versions)} version(s)?", default=False):
-        raise StudioError("not deleted (answer y, or pass --yes)")
-    deleted = store.delete(name)
-    emit(as_json, {"name": name, "deleted_versions": deleted}, f"deleted {name} ({len(deleted)} version(s))")
+def consolidate_run(recipe_file: Path, quiet: bool, workspace_dir: Path | None, as_json: bool) -> None:
+    """Run a recipe file (JSON) and save it; prints the dataset version it built."""
+    from studio.datasets import Recipe
+    from studio.jobs import JobContext
+
+    recipe = Recipe.from_json(_read_json_file(recipe_file))
+    store = Workspace.open(workspace_dir).datasets
+    result = store.build(recipe, JobContext(on_progress=_progress_printer(quiet or as_json)))
+    store.save_recipe(recipe)
+    emit(as_json, result.to_json(), _build_result_text(result))
 
 
-@sources.command("export")
-@click.argument("name")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--version", "version", type=int)
+@consolidate.command("recipes")
 @workspace_option
 @json_option
-def sources_export(name: str, path: Path, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
-    """Write a source version to PATH (.parquet or .csv)."""
-    target = Workspace.open(workspace_dir).sources.export(name, path, version)
-    emit(as_json, {"name": name, "path": str(target)}, f"wrote {target}")
+def consolidate_recipes(workspace_dir: Path | None, as_json: bool) -> None:
+    """List saved recipes."""
+    items = Workspace.open(workspace_dir).datasets.recipes()
+    lines = [f"{r['name']:<24} -> {r['spec']['output']:<24} inputs: {', '.join(i['table'] for i in r['spec']['inputs'])}" for r in items]
+    emit(as_json, items, "\n".join(lines) or "no recipes yet; save one on the Consolidate page or run `studio consolidate run FILE`")
+
+
+@consolidate.command("show")
+@click.argument("name")
+@workspace_option
+def consolidate_show(name: str, workspace_dir: Path | None) -> None:
+    """Print a saved recipe as JSON (a file `studio consolidate run` accepts)."""
+    click.echo(json.dumps(Workspace.open(workspace_dir).datasets.recipe(name).to_json(), indent=2))
 
 
 # ------------------------------------------------------------------ jobs
@@ -323,7 +477,7 @@ def jobs_cancel(job_id: int, workspace_dir: Path | None, as_json: bool) -> None:
 @workspace_option
 @json_option
 def sql(query: str, limit: int, workspace_dir: Path | None, as_json: bool) -> None:
-    """Run one read-only SQL statement over the sources (by name), sandboxed."""
+    """Run one read-only SQL statement over the sources and datasets (by name), sandboxed."""
     from studio.sql import run_sql
 
     result = run_sql(Workspace.open(workspace_dir), query, limit)

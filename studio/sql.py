@@ -1,7 +1,7 @@
 """User SQL over the lake's tables, on a sandboxed DuckDB connection.
 
 One read-only statement at a time (SELECT, WITH, FROM, VALUES, DESCRIBE, SUMMARIZE, EXPLAIN)
-over the sources by name. The connection (``Lake.sandbox``) sees no file but those tables'
+over the sources and datasets by name. The connection (``Lake.sandbox``) sees no file but those tables'
 Parquet files, cannot reach the network, attach databases or load extensions, and its settings
 are locked; a statement runs under a time limit and a memory limit from the workspace settings.
 """
@@ -10,12 +10,16 @@ import datetime as dt
 import decimal
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from studio.errors import StudioError
+from studio.tables import lake_tables
 
 if TYPE_CHECKING:
     from studio.workspace import Workspace
@@ -71,31 +75,28 @@ def _statement_kind(con: duckdb.DuckDBPyConnection, query: str) -> str:
     return kind
 
 
-def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResult:
-    """Run one read-only statement over the workspace's sources (by name); at most ``limit``
-    rows come back (``truncated`` says whether there were more)."""
+@contextmanager
+def sandboxed_relation(workspace: "Workspace", query: str, extra_tables: dict[str, Path] | None = None) -> Iterator[tuple[str, duckdb.DuckDBPyRelation]]:
+    """Check one user statement and yield (statement kind, relation) on a sandboxed connection
+    over the workspace's sources and datasets (plus ``extra_tables``), under the workspace's
+    time and memory limits. Errors raised while the caller fetches become one-line
+    StudioErrors too."""
     if not query or not query.strip():
         raise StudioError("the query is empty")
-    if not 1 <= limit <= MAX_ROWS:
-        raise StudioError(f"--limit must be between 1 and {MAX_ROWS:,}")
     settings = workspace.settings
-    tables = {source.name: source.path for source in workspace.sources.list()}
+    tables = {**lake_tables(workspace), **(extra_tables or {})}
     con = workspace.lake.sandbox(tables, memory_limit=f"{settings.sql_memory_limit_mb}MB", threads=settings.duckdb_threads or None)
     timer = threading.Timer(settings.sql_timeout_s, con.interrupt)
     try:
         kind = _statement_kind(con, query)
         timer.start()
-        relation = con.sql(query)
-        if kind == "SELECT":
-            relation = relation.limit(limit + 1)
-        rows = relation.fetchall()
-        columns = list(relation.columns)
+        yield kind, con.sql(query)
     except duckdb.InterruptException:
         raise StudioError(f"the query ran longer than {settings.sql_timeout_s} s and was stopped; narrow it, or raise `studio settings sql_timeout_s`") from None
     except duckdb.OutOfMemoryException:
         raise StudioError(f"the query needs more than {settings.sql_memory_limit_mb} MB; narrow it, or raise `studio settings sql_memory_limit_mb`") from None
     except duckdb.PermissionException:
-        raise StudioError("the query reaches outside the lake: only the sources, by name, are visible") from None
+        raise StudioError("the query reaches outside the lake: only the sources and datasets, by name, are visible") from None
     except duckdb.Error as exc:
         message = str(exc).splitlines()[0]
         if "Table with name" in message and "does not exist" in message:
@@ -104,4 +105,16 @@ def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResul
     finally:
         timer.cancel()
         con.close()
+
+
+def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResult:
+    """Run one read-only statement over the workspace's sources and datasets (by name); at
+    most ``limit`` rows come back (``truncated`` says whether there were more)."""
+    if not 1 <= limit <= MAX_ROWS:
+        raise StudioError(f"--limit must be between 1 and {MAX_ROWS:,}")
+    with sandboxed_relation(workspace, query) as (kind, relation):
+        if kind == "SELECT":
+            relation = relation.limit(limit + 1)
+        rows = relation.fetchall()
+        columns = list(relation.columns)
     return QueryResult(columns=columns, rows=[[plain_value(v) for v in row] for row in rows[:limit]], truncated=len(rows) > limit)

@@ -14,6 +14,7 @@ from studio.errors import NotFound, StudioError
 from studio.lake import Lake
 
 if TYPE_CHECKING:
+    from studio.datasets import DatasetStore
     from studio.jobs import JobStore
     from studio.sources import SourceStore
 
@@ -125,6 +126,12 @@ class Workspace:
         return SourceStore(self)
 
     @cached_property
+    def datasets(self) -> "DatasetStore":
+        from studio.datasets import DatasetStore
+
+        return DatasetStore(self)
+
+    @cached_property
     def jobs(self) -> "JobStore":
         from studio.jobs import JobStore
 
@@ -133,7 +140,7 @@ class Workspace:
     def summary(self) -> dict[str, Any]:
         """Counts for the overview: what the workspace holds."""
         with self.engine.connect() as connection:
-            n_sources = connection.execute(sa.select(sa.func.count()).select_from(meta.sources)).scalar_one()
+            kinds = dict(connection.execute(sa.select(meta.sources.c.kind, sa.func.count()).group_by(meta.sources.c.kind)).all())
             job_counts = dict(
                 connection.execute(
                     sa.select(meta.jobs.c.status, sa.func.count()).group_by(meta.jobs.c.status)
@@ -143,7 +150,8 @@ class Workspace:
             "workspace": str(self.root),
             "db": sa.make_url(self.db_url).render_as_string(hide_password=True),
             "settings": asdict(self.settings),
-            "sources": n_sources,
+            "sources": kinds.get("source", 0),
+            "datasets": kinds.get("dataset", 0),
             "lake_bytes": sum(p.stat().st_size for p in self.lake.tables_dir.glob("*.parquet")),
             "jobs": job_counts,
         }

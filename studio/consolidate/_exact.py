@@ -56,12 +56,43 @@ def _order_by(rule: Survivorship, columns: list[str], source_column: str | None,
     return ", ".join(terms)
 
 
-def exact_dedupe_sql(
+@dataclass(frozen=True)
+class DedupePlan:
+    """Exact deduplication as SQL in two parts, so the window runs once: ``ranked`` numbers
+    every input row within its cluster (``_rank`` 1 is the survivor, ``_cluster`` the
+    survivor's row id); ``golden`` and ``members`` read a table holding ``ranked``."""
+
+    ranked: str
+    columns: tuple[str, ...]
+    row_id: str
+    aggregate: tuple[tuple[str, str], ...]
+
+    def golden(self, ranked_table: str) -> str:
+        row_id = sql_identifier(self.row_id)
+        if not self.aggregate:
+            return f"SELECT * EXCLUDE (_rank, _cluster) FROM {ranked_table} WHERE _rank = 1 ORDER BY {row_id}"
+        aggregated = dict(self.aggregate)
+        parts = []
+        for column in self.columns:
+            col = sql_identifier(column)
+            how = aggregated.get(column)
+            if how is None:
+                parts.append(f"first({col} ORDER BY _rank) AS {col}")
+            elif how == "first_non_null":
+                parts.append(f"first({col} ORDER BY _rank) FILTER (WHERE {col} IS NOT NULL) AS {col}")
+            else:
+                parts.append(f"{how}({col}) AS {col}")
+        select_list = ", ".join(sql_identifier(c) for c in self.columns)
+        return f"SELECT {select_list} FROM (SELECT {', '.join(parts)} FROM {ranked_table} GROUP BY _cluster) ORDER BY {row_id}"
+
+    def members(self, ranked_table: str) -> str:
+        return f"SELECT {sql_identifier(self.row_id)}, _cluster AS cluster_id, 1.0::DOUBLE AS match_probability FROM {ranked_table}"
+
+
+def exact_dedupe_plan(
     table_sql: str, columns: list[str], keys: list[str], rule: Survivorship, row_id: str, source_column: str | None = None
-) -> tuple[str, str]:
-    """(golden SELECT, members SELECT) over ``table_sql``, whose ``row_id`` column numbers the
-    input rows. The members select gives ``row_id``, ``cluster_id`` (the golden row's id) and
-    ``match_probability`` (1.0: exact)."""
+) -> DedupePlan:
+    """Plan exact deduplication of ``table_sql``, whose ``row_id`` column numbers the input rows."""
     if not keys:
         raise StudioError("give at least one key column to deduplicate on")
     missing = [k for k in keys if k not in columns]
@@ -81,21 +112,14 @@ def exact_dedupe_sql(
         f"SELECT *, row_number() OVER (PARTITION BY {group} ORDER BY {order}) AS _rank, "
         f"first_value({sql_identifier(row_id)}) OVER (PARTITION BY {group} ORDER BY {order}) AS _cluster FROM {table_sql}"
     )
-    members = f"SELECT {sql_identifier(row_id)}, _cluster AS cluster_id, 1.0::DOUBLE AS match_probability FROM ({ranked})"
-    if not rule.aggregate:
-        golden = f"SELECT * EXCLUDE (_rank, _cluster) FROM ({ranked}) WHERE _rank = 1 ORDER BY {sql_identifier(row_id)}"
-        return golden, members
-    aggregated = []
-    for column in rule.aggregate:
-        how, col = rule.aggregate[column], sql_identifier(column)
-        if how == "first_non_null":
-            expression = f"first({col} ORDER BY _rank) FILTER (WHERE {col} IS NOT NULL)"
-        else:
-            expression = f"{how}({col})"
-        aggregated.append(f"{expression} AS {col}")
-    kept = ", ".join(f"first({sql_identifier(c)} ORDER BY _rank) AS {sql_identifier(c)}" for c in columns if c not in rule.aggregate)
-    select_list = ", ".join(sql_identifier(c) for c in columns)
-    golden = (
-        f"SELECT {select_list} FROM (SELECT {kept}, {', '.join(aggregated)} FROM ({ranked}) GROUP BY _cluster) ORDER BY {sql_identifier(row_id)}"
-    )
-    return golden, members
+    return DedupePlan(ranked, tuple(columns), row_id, tuple(rule.aggregate.items()))
+
+
+def exact_dedupe_sql(
+    table_sql: str, columns: list[str], keys: list[str], rule: Survivorship, row_id: str, source_column: str | None = None
+) -> tuple[str, str]:
+    """(golden SELECT, members SELECT) over ``table_sql``, whose ``row_id`` column numbers the
+    input rows. The members select gives ``row_id``, ``cluster_id`` (the golden row's id) and
+    ``match_probability`` (1.0: exact)."""
+    plan = exact_dedupe_plan(table_sql, columns, keys, rule, row_id, source_column)
+    return plan.golden(f"({plan.ranked})"), plan.members(f"({plan.ranked})")

@@ -8,12 +8,15 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# Every named, versioned lake table: sources (loaded from outside) and datasets (built by a
+# recipe). One table, so a name is unique across both and SQL sees each by its name.
 sources = sa.Table(
     "sources",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="source"),
 )
 
 source_versions = sa.Table(
@@ -75,4 +78,14 @@ job_logs = sa.Table(
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("level", sa.String(10), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
+)
+
+recipes = sa.Table(
+    "recipes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
 )

@@ -1,7 +1,8 @@
 """Sources: readers for files and databases, immutable versions in the lake, profiles."""
 
 from studio.sources._readers import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types
-from studio.sources._store import AddResult, SourceStore, SourceVersion, suggest_name, validate_name
+from studio.sources._store import SourceStore, suggest_name
+from studio.tables import AddResult, TableVersion, validate_name
 
 __all__ = [
     "BAD_ROWS",
@@ -10,7 +11,7 @@ __all__ = [
     "AddResult",
     "ReadOptions",
     "SourceStore",
-    "SourceVersion",
+    "TableVersion",
     "excel_sheets",
     "parse_types",
     "suggest_name",

@@ -32,8 +32,3 @@ def add_database_job(
     context.progress(0.98, "profiling")
     workspace.sources.profile(name, result.source.version)
     return result.to_json()
-
-
-def profile_job(context: JobContext, workspace: "Workspace", name: str, version: int) -> dict[str, Any]:
-    profile = workspace.sources.profile(name, version, context=context)
-    return {"name": name, "version": version, "rows": profile["rows"], "columns": len(profile["columns"])}

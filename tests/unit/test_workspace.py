@@ -30,11 +30,15 @@ def test_init_on_a_file_is_refused(tmp_path):
 def test_opening_an_old_workspace_migrates_it_and_keeps_its_data(tmp_path, files):
     workspace = Workspace.init(tmp_path / "ws")
     workspace.sources.add_file(files["csv"], "orders")
-    # Take the schema back to revision 0001, as a workspace from before the jobs table existed.
+    # Take the schema back to revision 0001, as a workspace from before jobs and datasets existed.
+    from alembic import command
+
+    from studio.meta._engine import alembic_config
+
+    config = alembic_config()
     with workspace.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE job_logs")
-        connection.exec_driver_sql("DROP TABLE jobs")
-        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
     workspace.engine.dispose()
     assert current_revision(meta.create_engine(workspace.db_url)) == "0001"
 

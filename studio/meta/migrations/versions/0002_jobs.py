@@ -43,3 +43,8 @@ def upgrade() -> None:
         sa.Column("message", sa.Text, nullable=False),
     )
     op.create_index("ix_job_logs_job_id", "job_logs", ["job_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("job_logs")
+    op.drop_table("jobs")

@@ -1,0 +1,498 @@
+"""Run a recipe: align the inputs, normalize, run the custom SQL step, deduplicate, and
+write the dataset (and its members table) as new versions with lineage.
+
+Every step is DuckDB SQL over the lake's Parquet files on one private connection; only the
+custom SQL step runs on the sandboxed connection (it sees its input and the lake's tables,
+nothing else). Outputs are ordered by input row, so the same recipe over the same input
+versions writes the same bytes and is recognized as unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from studio.consolidate import exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
+from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep, Recipe, RecipeInput
+from studio.errors import NotFound, StudioError
+from studio.jobs import JobContext
+from studio.lake import sql_identifier, sql_literal
+from studio.sql import sandboxed_relation
+from studio.tables import TableVersion
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from studio.workspace import Workspace
+
+ROW_ID = "_row_id"
+PREVIEW_ROWS = 200
+STAGES = ("align", "normalize", "sql")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    dataset: TableVersion
+    members: TableVersion | None
+    unchanged: bool
+    stats: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows_in": self.stats["rows_in"],
+            "rows_out": self.dataset.rows,
+            "clusters": self.stats.get("clusters", self.dataset.rows),
+            "dataset": self.dataset.name,
+            "version": self.dataset.version,
+            "members": self.members.name if self.members else None,
+            "members_version": self.members.version if self.members else None,
+            "unchanged": self.unchanged,
+            "stats": self.stats,
+        }
+
+
+def read_table(path: Path) -> str:
+    return f"read_parquet({sql_literal(str(path))})"
+
+
+def _concepts(name: str) -> list[str]:
+    """A column name as concept words: ``merchantName`` -> ["merchant", "name"], with common
+    synonyms folded (zip/postcode, town/city, code/key/id, ...)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    tokens = [t for t in re.split(r"[^a-z0-9]+", words) if t]
+    while len(tokens) > 1 and tokens[-1] in GENERIC_SUFFIXES:
+        tokens.pop()
+    return [SYNONYMS.get(t, t) for t in tokens] or [name.lower()]
+
+
+SYNONYMS = {
+    "postcode": "zip", "postal": "zip", "zipcode": "zip", "plz": "zip",
+    "town": "city", "municipality": "city",
+    "street": "address", "addr": "address", "address1": "address",
+    "code": "id", "key": "id", "identifier": "id", "no": "id", "num": "id",
+    "telephone": "phone", "tel": "phone", "mobile": "phone", "cell": "phone",
+    "mail": "email", "e_mail": "email",
+    "surname": "last", "lastname": "last", "family": "last", "forename": "first", "firstname": "first", "given": "first",
+    "dob": "birth", "birthday": "birth", "birthdate": "birth",
+    "lat": "latitude", "lon": "longitude", "lng": "longitude",
+    "qty": "quantity", "amt": "amount", "cat": "category",
+}
+GENERIC_SUFFIXES = {"type", "value", "field", "col", "txt", "text"}
+
+
+def name_similarity(left: str, right: str) -> float:
+    """0..1: how likely two column names mean the same thing. The head word (the last) counts
+    most: ``restaurant_id`` and ``merchant_code`` share it, ``name`` and ``merchant_name`` too."""
+    a, b = _concepts(left), _concepts(right)
+    if a == b:
+        return 1.0
+    head = 1.0 if a[-1] == b[-1] else 0.0
+    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
+    spelling = difflib.SequenceMatcher(None, "_".join(a), "_".join(b)).ratio()
+    return max(0.55 * head + 0.25 * overlap + 0.2 * spelling, spelling * 0.9)
+
+
+def _type_family(duckdb_type: str) -> str:
+    t = duckdb_type.upper()
+    if any(k in t for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")):
+        return "number"
+    if "TIMESTAMP" in t or t == "DATE":
+        return "time"
+    if t == "BOOLEAN":
+        return "bool"
+    return "text"
+
+
+def suggest_mapping(tables: list[tuple[str, list[dict[str, str]]]], threshold: float = 0.5) -> dict[str, Any]:
+    """Suggest a target schema and each table's mapping onto it. The first table's columns are
+    the targets; every other table's columns are matched to them one to one by name similarity
+    (types must be compatible; text takes anything), best pairs first; columns left over become
+    new targets. Returns {"schema": [{"name","type"}], "inputs": [{"table", "columns": {target: column}}],
+    "scores": {table: {target: score}}}."""
+    if not tables:
+        raise StudioError("pick at least one table to align")
+    first_name, first_columns = tables[0]
+    targets: dict[str, str] = {c["name"]: c["type"] for c in first_columns}
+    mappings = [{"table": first_name, "columns": {c["name"]: c["name"] for c in first_columns}}]
+    scores: dict[str, dict[str, float]] = {first_name: {c["name"]: 1.0 for c in first_columns}}
+    for table, columns in tables[1:]:
+        candidates = []
+        for column in columns:
+            for target, target_type in targets.items():
+                families = {_type_family(column["type"]), _type_family(target_type)}
+                if len(families) > 1 and "text" not in families:
+                    continue
+                score = name_similarity(column["name"], target)
+                if score >= threshold:
+                    candidates.append((score, column["name"], target))
+        mapping: dict[str, str] = {}
+        used: set[str] = set()
+        table_scores: dict[str, float] = {}
+        for score, column, target in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+            if target in mapping or column in used:
+                continue
+            mapping[target] = column
+            used.add(column)
+            table_scores[target] = round(score, 2)
+        for column in columns:
+            if column["name"] not in used:
+                name = column["name"] if column["name"] not in targets else f"{column['name']}_{table}"
+                targets[name] = column["type"]
+                mapping[name] = column["name"]
+                table_scores[name] = 1.0
+        for target in list(mapping):
+            if _type_family(targets[target]) != _type_family(next(c["type"] for c in columns if c["name"] == mapping[target])):
+                targets[target] = "VARCHAR"
+        mappings.append({"table": table, "columns": mapping})
+        scores[table] = table_scores
+    schema = [{"name": name, "type": type_} for name, type_ in targets.items()]
+    return {"schema": schema, "inputs": [{"table": m["table"], "columns": {t: m["columns"].get(t) for t in targets}} for m in mappings], "scores": scores}
+
+
+class RecipePipeline:
+    """One recipe over one DuckDB connection: stages as views for previews, and ``build``."""
+
+    def __init__(self, workspace: "Workspace", recipe: Recipe, context: JobContext | None = None) -> None:
+        self.workspace = workspace
+        self.recipe = recipe
+        self.context = context or JobContext.null()
+        self.lake = workspace.lake
+        self.con: duckdb.DuckDBPyConnection = self.lake.connect()
+        self.temp_files: list[Path] = []
+        self.inputs = [self._resolve_input(i, spec) for i, spec in enumerate(recipe.inputs)]
+        self._stages: dict[str, str] = {}
+
+    def __enter__(self) -> "RecipePipeline":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+        for path in self.temp_files:
+            path.unlink(missing_ok=True)
+
+    def _temp(self) -> Path:
+        path = self.lake.temp_path()
+        self.temp_files.append(path)
+        return path
+
+    def _resolve_input(self, index: int, spec: RecipeInput) -> TableVersion:
+        for store in (self.workspace.sources, self.workspace.datasets):
+            try:
+                return store.get(spec.table, spec.version)
+            except NotFound:
+                continue
+        version = f" version {spec.version}" if spec.version else ""
+        raise StudioError(f"recipe inputs[{index}]: no source or dataset {spec.table!r}{version}; `studio sources list` and `studio datasets list` show them")
+
+    # ------------------------------------------------------------ stages
+
+    def target_schema(self) -> list[tuple[str, str | None]]:
+        if self.recipe.schema:
+            return [(c.name, c.type) for c in self.recipe.schema]
+        names: dict[str, str | None] = {}
+        for spec, table in zip(self.recipe.inputs, self.inputs):
+            for target in (spec.columns or {c["name"]: c["name"] for c in table.columns}):
+                names.setdefault(target, None)
+        return list(names.items())
+
+    def _input_select(self, index: int, schema: list[tuple[str, str | None]], skip: set[str] = frozenset()) -> str:
+        spec, table = self.recipe.inputs[index], self.inputs[index]
+        available = {c["name"] for c in table.columns}
+        mapping = spec.columns or {c["name"]: c["name"] for c in table.columns}
+        parts = []
+        for target, type_ in schema:
+            if target in skip:
+                continue
+            column = mapping.get(target)
+            if column is not None and column not in available:
+                raise StudioError(
+                    f"recipe inputs[{index}] ({table.name}): no column {column!r} to map onto {target!r} "
+                    f"(columns: {', '.join(sorted(available)[:20])})"
+                )
+            value = sql_identifier(column) if column is not None else "NULL"
+            if type_:
+                value = f"CAST({value} AS {type_})"
+            parts.append(f"{value} AS {sql_identifier(target)}")
+        return ", ".join(parts)
+
+    def aligned_sql(self) -> str:
+        schema = self.target_schema()
+        targets = [name for name, _ in schema]
+        clash = [t for t in targets if t in RESERVED_COLUMNS]
+        if clash:
+            raise StudioError(f"column {clash[0]!r} is reserved by the studio; map it onto another target name")
+        if self.recipe.combine == "union":
+            if SOURCE_COLUMN in targets:
+                raise StudioError(f"a union adds a {SOURCE_COLUMN!r} column; map the inputs' {SOURCE_COLUMN!r} onto another target name")
+            selects, offset = [], 0
+            for index, table in enumerate(self.inputs):
+                columns = self._input_select(index, schema)
+                selects.append(
+                    f"SELECT {offset} + file_row_number AS {ROW_ID}, {sql_literal(table.name)} AS {SOURCE_COLUMN}"
+                    f"{', ' + columns if columns else ''} FROM read_parquet({sql_literal(str(table.path))}, file_row_number = true)"
+                )
+                offset += table.rows
+            return " UNION ALL ".join(selects)
+        return self._joined_sql(schema)
+
+    def _joined_sql(self, schema: list[tuple[str, str | None]]) -> str:
+        keys = list(self.recipe.join_on)
+        targets = [name for name, _ in schema]
+        missing = [k for k in keys if k not in targets]
+        if missing:
+            raise StudioError(f"join key {missing[0]!r} is not a target column; map it in every input")
+        seen: dict[str, int] = {}
+        subqueries = []
+        for index, (spec, table) in enumerate(zip(self.recipe.inputs, self.inputs)):
+            mapping = spec.columns or {c["name"]: c["name"] for c in table.columns}
+            own = [(name, type_) for name, type_ in schema if name in keys or mapping.get(name) is not None]
+            for name, _ in own:
+                if name not in keys:
+                    if name in seen:
+                        raise StudioError(f"column {name!r} comes from inputs {seen[name]} and {index}; map one of them onto another name")
+                    seen[name] = index
+            absent = [k for k in keys if mapping.get(k) is None]
+            if absent:
+                raise StudioError(f"recipe inputs[{index}] ({table.name}): map the join key {absent[0]!r}")
+            columns = self._input_select(index, own)
+            subqueries.append(
+                f"(SELECT file_row_number AS _r{index}, {columns} FROM read_parquet({sql_literal(str(table.path))}, file_row_number = true)) AS t{index}"
+            )
+        using = ", ".join(sql_identifier(k) for k in keys)
+        how = {"left": "LEFT", "inner": "INNER", "full": "FULL OUTER"}[self.recipe.join_how]
+        joined = subqueries[0] + "".join(f" {how} JOIN {sub} USING ({using})" for sub in subqueries[1:])
+        order = ", ".join(f"_r{i} NULLS LAST" for i in range(len(subqueries)))
+        drop = ", ".join(f"_r{i}" for i in range(len(subqueries)))
+        return (
+            f"SELECT row_number() OVER (ORDER BY {order}) - 1 AS {ROW_ID}, {sql_literal(self.inputs[0].name)} AS {SOURCE_COLUMN}, "
+            f"* EXCLUDE ({drop}) FROM {joined}"
+        )
+
+    def stage(self, name: str) -> str:
+        """A view (or table) name holding the data after stage ``name`` (align, normalize, sql)."""
+        if name in self._stages:
+            return self._stages[name]
+        if name == "align":
+            self._execute(f"CREATE OR REPLACE TEMP VIEW aligned AS {self.aligned_sql()}", "aligning the inputs")
+            self._stages[name] = "aligned"
+        elif name == "normalize":
+            columns = self.columns(self.stage("align"))
+            select = normalized_select(columns, parse_spec(list(self.recipe.normalize)), self.stage("align"))
+            self._execute(f"CREATE OR REPLACE TEMP VIEW normalized AS {select}", "normalizing")
+            self._stages[name] = "normalized"
+        elif name == "sql":
+            self._stages[name] = self._custom_sql() if self.recipe.sql else self.stage("normalize")
+        else:
+            raise StudioError(f"no stage {name!r}; stages are {', '.join(STAGES)}")
+        return self._stages[name]
+
+    def _execute(self, sql: str, doing: str) -> None:
+        try:
+            self.con.execute(sql)
+        except duckdb.ConversionException as exc:
+            raise StudioError(f"{doing} failed: {str(exc).splitlines()[0]}; pick another type for that column, or normalize it first") from None
+        except duckdb.Error as exc:
+            raise StudioError(f"{doing} failed: {str(exc).splitlines()[0]}") from None
+
+    def _copy(self, select: str, target: Path, doing: str) -> None:
+        self._execute(f"COPY ({select}) TO {sql_literal(str(target))} (FORMAT parquet)", doing)
+
+    def columns(self, relation: str) -> list[str]:
+        return [row[0] for row in self.con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+
+    def _custom_sql(self) -> str:
+        """Run the user's SELECT on the sandboxed connection over ``input`` (the normalized
+        rows, with ``_row_id`` and ``source``) and the lake's tables; stream the result to a
+        Parquet file. Rows keep their ``_row_id`` if the SELECT keeps it, else are numbered
+        afresh (and then cannot be traced to input rows)."""
+        self.context.progress(0.25, "running the custom SQL step")
+        staged = self._temp()
+        self._copy(f"SELECT * FROM {self.stage('normalize')}", staged, "normalizing")
+        result = self._temp()
+        with sandboxed_relation(self.workspace, self.recipe.sql or "", {"input": staged}) as (kind, relation):
+            if kind != "SELECT":
+                raise StudioError("the custom SQL step must be a SELECT over `input`")
+            reader = relation.to_arrow_reader(100_000)
+            with pq.ParquetWriter(result, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        columns = self.columns(read_table(result))
+        if ROW_ID in columns:
+            unique = self.con.execute(f"SELECT count(*) = count(DISTINCT {ROW_ID}) FROM {read_table(result)}").fetchone()[0]
+            if not unique:
+                raise StudioError(f"the SQL step repeats {ROW_ID} values (a join that fans out?); select DISTINCT rows or leave {ROW_ID} out to number rows afresh")
+            row_id = ROW_ID
+        else:
+            row_id = f"file_row_number AS {ROW_ID}"
+        source = "" if SOURCE_COLUMN in columns else f", {sql_literal(self.recipe.output)} AS {SOURCE_COLUMN}"
+        exclude = f" EXCLUDE ({ROW_ID})" if ROW_ID in columns else ""
+        self._execute(
+            f"CREATE OR REPLACE TEMP VIEW custom AS SELECT {row_id}{source}, *{exclude}, FROM "
+            f"read_parquet({sql_literal(str(result))}, file_row_number = true)",
+            "reading the SQL step's result",
+        )
+        self._execute("CREATE OR REPLACE TEMP VIEW custom_result AS SELECT * EXCLUDE (file_row_number) FROM custom", "reading the SQL step's result")
+        return "custom_result"
+
+    # ------------------------------------------------------------ previews
+
+    def preview(self, stage: str, limit: int = PREVIEW_ROWS) -> "pd.DataFrame":
+        """A repeatable sample of the rows after ``stage`` (sampled in DuckDB)."""
+        relation = self.stage(stage)
+        return self.con.execute(
+            f"SELECT * FROM {relation} USING SAMPLE reservoir({int(limit)} ROWS) REPEATABLE (42) ORDER BY {ROW_ID}"
+        ).df()
+
+    def before_after(self, column: str, limit: int = 20) -> "pd.DataFrame":
+        """Distinct values of ``column`` that a normalization rule changes, before and after."""
+        aligned, normalized = self.stage("align"), self.stage("normalize")
+        col = sql_identifier(column)
+        return self.con.execute(
+            f"SELECT DISTINCT a.{col}::VARCHAR AS before, n.{col}::VARCHAR AS after FROM {aligned} a JOIN {normalized} n USING ({ROW_ID}) "
+            f"WHERE a.{col}::VARCHAR IS DISTINCT FROM n.{col}::VARCHAR ORDER BY 1 NULLS FIRST LIMIT {int(limit)}"
+        ).df()
+
+    def count(self, stage: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {self.stage(stage)}").fetchone()[0])
+
+    # ------------------------------------------------------------ build
+
+    def prepare(self) -> list[str]:
+        """Materialize the rows deduplication works on as the table ``prepared``."""
+        self.context.progress(0.1, "aligning and normalizing")
+        self._execute(f"CREATE OR REPLACE TEMP TABLE prepared AS SELECT * FROM {self.stage('sql')}", "preparing the rows")
+        columns = self.columns("prepared")
+        if self.recipe.id_column and self.recipe.id_column not in columns:
+            raise StudioError(f"no id column {self.recipe.id_column!r} after the recipe's steps (columns: {', '.join(columns[:20])})")
+        return columns
+
+    def _labels_as_row_ids(self) -> list[tuple[int, int, bool]]:
+        """The recipe's reviewed pairs, named by (source, id), as pairs of row ids."""
+        step = self.recipe.dedupe
+        if step is None or not step.labels:
+            return []
+        id_column = sql_identifier(self.recipe.id_column) if self.recipe.id_column else ROW_ID
+        keys = sorted({label.left for label in step.labels} | {label.right for label in step.labels})
+        self.con.execute("CREATE OR REPLACE TEMP TABLE label_keys (source VARCHAR, id VARCHAR)")
+        self.con.executemany("INSERT INTO label_keys VALUES (?, ?)", [list(k) for k in keys])
+        found = self.con.execute(
+            f"SELECT k.source, k.id, min(p.{ROW_ID}) FROM prepared p JOIN label_keys k "
+            f"ON p.{SOURCE_COLUMN}::VARCHAR = k.source AND p.{id_column}::VARCHAR = k.id GROUP BY 1, 2"
+        ).fetchall()
+        row_of = {(source, id_): row for source, id_, row in found}
+        labels = [(row_of[label.left], row_of[label.right], label.match) for label in step.labels if label.left in row_of and label.right in row_of]
+        skipped = len(step.labels) - len(labels)
+        if skipped:
+            self.context.log(f"{skipped} reviewed pair(s) name rows that are no longer in the inputs; they were skipped", "warning")
+        return labels
+
+    def build(self) -> BuildResult:
+        recipe = self.recipe
+        columns = self.prepare()
+        rows_in = int(self.con.execute("SELECT count(*) FROM prepared").fetchone()[0])
+        stats: dict[str, Any] = {
+            "rows_in": rows_in,
+            "inputs": [{"table": t.name, "version": t.version, "rows": t.rows} for t in self.inputs],
+        }
+        golden_temp = self._temp()
+        members_temp = None
+        data_columns = [c for c in columns if c != ROW_ID]
+        source_column = SOURCE_COLUMN if SOURCE_COLUMN in columns else None
+        step = recipe.dedupe
+        if step is None:
+            self.context.progress(0.7, "writing the dataset")
+            self._copy(f"SELECT {', '.join(sql_identifier(c) for c in data_columns)} FROM prepared ORDER BY {ROW_ID}", golden_temp, "writing the dataset")
+        else:
+            members_temp = self._temp()
+            if step.method == "exact":
+                self.context.progress(0.4, f"deduplicating on {', '.join(step.keys)}")
+                plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
+                self._execute(f"CREATE OR REPLACE TEMP TABLE ranked AS {plan.ranked}", "deduplicating")
+                self._execute(f"CREATE OR REPLACE TEMP TABLE members AS {plan.members('ranked')}", "deduplicating")
+                # The survivor's row id names the cluster.
+                golden = f"SELECT {ROW_ID} AS cluster_id, * EXCLUDE ({ROW_ID}) FROM ({plan.golden('ranked')})"
+            else:
+                self._fuzzy(step, stats)
+                plan = exact_dedupe_plan("clustered", columns + ["cluster_id"], ["cluster_id"], step.survivorship, ROW_ID, source_column)
+                self._execute(f"CREATE OR REPLACE TEMP TABLE ranked AS {plan.ranked}", "choosing survivors")
+                golden = f"SELECT cluster_id, * EXCLUDE ({ROW_ID}, cluster_id) FROM ({plan.golden('ranked')})"
+            self._write_outputs(golden, golden_temp, members_temp)
+            clusters, largest = self.con.execute("SELECT count(*), coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM members GROUP BY cluster_id)").fetchone()
+            stats.update(clusters=int(clusters), duplicates_removed=rows_in - int(clusters), largest_cluster=int(largest))
+        return self._register(golden_temp, members_temp, stats)
+
+    def _write_outputs(self, golden: str, golden_temp: Path, members_temp: Path) -> None:
+        """The golden table (cluster id and size first) and the members table: every prepared
+        row once, as (source, id, cluster_id, match_probability)."""
+        self.context.progress(0.75, "writing the golden table")
+        self._copy(
+            f"SELECT g.cluster_id, s.cluster_size, g.* EXCLUDE (cluster_id) FROM ({golden}) g "
+            f"JOIN (SELECT cluster_id, count(*)::BIGINT AS cluster_size FROM members GROUP BY cluster_id) s "
+            f"ON s.cluster_id = g.cluster_id ORDER BY g.cluster_id",
+            golden_temp,
+            "writing the golden table",
+        )
+        self.context.progress(0.85, "writing the members table")
+        identity = f"p.{sql_identifier(self.recipe.id_column)}" if self.recipe.id_column else f"p.{ROW_ID} AS row_id"
+        self._copy(
+            f"SELECT p.{SOURCE_COLUMN}, {identity}, m.cluster_id, m.match_probability "
+            f"FROM prepared p JOIN members m USING ({ROW_ID}) ORDER BY p.{ROW_ID}",
+            members_temp,
+            "writing the members table",
+        )
+
+    def _fuzzy(self, step: DedupeStep, stats: dict[str, Any]) -> None:
+        exclude = [c for c in (SOURCE_COLUMN, self.recipe.id_column) if c]
+        config = step.fuzzy or suggest_config(self.con, "prepared", ROW_ID, exclude=exclude)
+        if step.threshold is not None:
+            config = dataclasses.replace(config, threshold=step.threshold)
+        labels = self._labels_as_row_ids()
+
+        def progress(fraction: float, message: str) -> None:
+            self.context.progress(0.15 + 0.55 * fraction, message)
+
+        result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress)
+        self._execute(
+            f"CREATE OR REPLACE TEMP TABLE members AS SELECT {ROW_ID}, cluster_id, match_probability FROM {result.members}",
+            "clustering",
+        )
+        self._execute(f"CREATE OR REPLACE TEMP TABLE clustered AS SELECT p.*, m.cluster_id FROM prepared p JOIN members m USING ({ROW_ID})", "clustering")
+        stats["fuzzy"] = {
+            "config": config.to_json(),
+            "pairs_scored": int(self.con.execute(f"SELECT count(*) FROM {result.pairs}").fetchone()[0]),
+            "pairs_linked": int(self.con.execute(f"SELECT count(*) FROM {result.pairs} WHERE match_probability >= {float(config.threshold)}").fetchone()[0]),
+            "labels_used": len(labels),
+            "weight_histogram": result.weight_histogram,
+        }
+
+    def _register(self, golden_temp: Path, members_temp: Path | None, stats: dict[str, Any]) -> BuildResult:
+        recipe = self.recipe
+        lineage = {
+            "kind": "recipe",
+            "recipe": recipe.name,
+            "recipe_hash": recipe.spec_hash(),
+            "spec": recipe.to_json(),
+            "inputs": [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash} for t in self.inputs],
+            "stats": stats,
+        }
+        items = [(recipe.output, golden_temp, {**lineage, "role": "dataset"})]
+        if members_temp is not None:
+            items.append((recipe.members_output, members_temp, {**lineage, "role": "members", "of": recipe.output}))
+        results = self.workspace.datasets._register_many(items, recipe.output, self.context, allow_empty=True)
+        self.temp_files = [p for p in self.temp_files if p not in (golden_temp, members_temp)]
+        return BuildResult(
+            dataset=results[0].source,
+            members=results[1].source if len(results) > 1 else None,
+            unchanged=all(r.unchanged for r in results),
+            stats=stats,
+        )
