@@ -14,7 +14,11 @@ st.set_page_config(page_title="Studio", page_icon=":material/hub:", layout="wide
 navigation = st.navigation(
     {
         "Studio": [st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
-        "Data": [st.Page("app_pages/sources.py", title="Sources", icon=":material/database:")],
+        "Data": [
+            st.Page("app_pages/sources.py", title="Sources", icon=":material/database:"),
+            st.Page("app_pages/consolidate.py", title="Consolidate", icon=":material/merge:"),
+            st.Page("app_pages/datasets.py", title="Datasets", icon=":material/table_view:"),
+        ],
         "Operations": [
             st.Page("app_pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
             st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),

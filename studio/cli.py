@@ -90,14 +90,14 @@ def init(workspace_dir: Path | None, as_json: bool) -> None:
 @workspace_option
 @json_option
 def demo(workspace_dir: Path | None, as_json: bool) -> None:
-    """Build the demo workspace: food delivery data from several messy sources."""
+    """Build the demo workspace: food delivery data from several messy sources, consolidated into datasets."""
     from studio.demo import build_demo
 
     workspace = Workspace.init(workspace_dir)
     result = build_demo(workspace, progress=_progress_printer(as_json))
     lines = [f"demo workspace at {workspace.root}"] + [
-        f"  {s['name']:<22} v{s['version']}  {s['rows']:>9,} rows" for s in result["sources"]
-    ]
+        f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} rows" for s in result["sources"]
+    ] + [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} rows" for d in result["datasets"]]
     emit(as_json, result, "\n".join(lines))
 
 
@@ -172,13 +172,6 @@ def sources_add(
     emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns")
 
 
-def _origin_text(table: Any) -> str:
-    origin = table.origin
-    if origin.get("kind") == "recipe":
-        return f"recipe {origin['recipe']} over " + ", ".join(f"{i['table']} v{i['version']}" for i in origin.get("inputs", []))
-    return origin.get("file") or origin.get("url", "")
-
-
 def add_table_commands(group: click.Group, kind: str) -> None:
     """The commands sources and datasets share: list, show, versions, preview, rename, delete, export."""
     noun = kind
@@ -192,7 +185,7 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     @json_option
     def list_(workspace_dir: Path | None, as_json: bool) -> None:
         items = store_of(Workspace.open(workspace_dir)).list()
-        lines = [f"{t.name:<24} v{t.version:<3} {t.rows:>11,} rows  {len(t.columns):>3} columns  {_origin_text(t)}" for t in items]
+        lines = [f"{t.name:<24} v{t.version:<3} {t.rows:>11,} rows  {len(t.columns):>3} columns  {t.origin_text()}" for t in items]
         emit(as_json, [t.to_json() for t in items], "\n".join(lines) or empty)
 
     list_.help = f"List {noun}s (newest version of each)."
@@ -207,7 +200,7 @@ def add_table_commands(group: click.Group, kind: str) -> None:
         table = store.get(name, version)
         profile = store.profile(name, table.version)
         document = {**table.to_json(), "versions": [v.version for v in store.versions(name)], "profile": profile}
-        lines = [f"{table.name} v{table.version}: {table.rows:,} rows, {len(table.columns)} columns  ({_origin_text(table)})"]
+        lines = [f"{table.name} v{table.version}: {table.rows:,} rows, {len(table.columns)} columns  ({table.origin_text()})"]
         for column in profile["columns"]:
             extra = f"min {column.get('min')}  max {column.get('max')}" if "min" in column else ""
             lines.append(f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}  distinct≈{column.get('distinct', '-')}  {extra}")
@@ -221,7 +214,7 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     @json_option
     def versions(name: str, workspace_dir: Path | None, as_json: bool) -> None:
         items = store_of(Workspace.open(workspace_dir)).versions(name)
-        lines = [f"v{v.version:<3} {v.rows:>11,} rows  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {_origin_text(v)}" for v in items]
+        lines = [f"v{v.version:<3} {v.rows:>11,} rows  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {v.origin_text()}" for v in items]
         emit(as_json, [v.to_json() for v in items], "\n".join(lines))
 
     versions.help = f"List all versions of a {noun}."

@@ -49,6 +49,13 @@ class TableVersion:
     path: Path
     kind: str = "source"
 
+    def origin_text(self) -> str:
+        """Where this version came from, in a few words."""
+        origin = self.origin
+        if origin.get("kind") == "recipe":
+            return f"recipe {origin['recipe']} over " + ", ".join(f"{i['table']} v{i['version']}" for i in origin.get("inputs", []))
+        return str(origin.get("file") or origin.get("url") or "")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

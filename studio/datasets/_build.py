@@ -58,6 +58,12 @@ class BuildResult:
         }
 
 
+def _default_mapping(table: TableVersion) -> dict[str, str]:
+    """Every column as itself, except a dataset's own bookkeeping (cluster ids and sizes, match
+    probabilities), which means nothing to a new recipe; map it to another name to keep it."""
+    return {c["name"]: c["name"] for c in table.columns if c["name"] not in RESERVED_COLUMNS}
+
+
 def read_table(path: Path) -> str:
     return f"read_parquet({sql_literal(str(path))})"
 
@@ -201,14 +207,14 @@ class RecipePipeline:
             return [(c.name, c.type) for c in self.recipe.schema]
         names: dict[str, str | None] = {}
         for spec, table in zip(self.recipe.inputs, self.inputs):
-            for target in (spec.columns or {c["name"]: c["name"] for c in table.columns}):
+            for target in spec.columns or _default_mapping(table):
                 names.setdefault(target, None)
         return list(names.items())
 
     def _input_select(self, index: int, schema: list[tuple[str, str | None]], skip: set[str] = frozenset()) -> str:
         spec, table = self.recipe.inputs[index], self.inputs[index]
         available = {c["name"] for c in table.columns}
-        mapping = spec.columns or {c["name"]: c["name"] for c in table.columns}
+        mapping = spec.columns or _default_mapping(table)
         parts = []
         for target, type_ in schema:
             if target in skip:
@@ -232,13 +238,17 @@ class RecipePipeline:
         if clash:
             raise StudioError(f"column {clash[0]!r} is reserved by the studio; map it onto another target name")
         if self.recipe.combine == "union":
-            if SOURCE_COLUMN in targets:
-                raise StudioError(f"a union adds a {SOURCE_COLUMN!r} column; map the inputs' {SOURCE_COLUMN!r} onto another target name")
+            # Rows name their source; a dataset's rows already do (its own ``source`` column).
+            carried = SOURCE_COLUMN in targets
             selects, offset = [], 0
             for index, table in enumerate(self.inputs):
-                columns = self._input_select(index, schema)
+                columns = self._input_select(index, schema, skip={SOURCE_COLUMN})
+                source = sql_literal(table.name)
+                if carried and (self.recipe.inputs[index].columns or _default_mapping(table)).get(SOURCE_COLUMN):
+                    column = (self.recipe.inputs[index].columns or _default_mapping(table))[SOURCE_COLUMN]
+                    source = f"coalesce(CAST({sql_identifier(str(column))} AS VARCHAR), {source})"
                 selects.append(
-                    f"SELECT {offset} + file_row_number AS {ROW_ID}, {sql_literal(table.name)} AS {SOURCE_COLUMN}"
+                    f"SELECT {offset} + file_row_number AS {ROW_ID}, {source} AS {SOURCE_COLUMN}"
                     f"{', ' + columns if columns else ''} FROM read_parquet({sql_literal(str(table.path))}, file_row_number = true)"
                 )
                 offset += table.rows
@@ -254,7 +264,7 @@ class RecipePipeline:
         seen: dict[str, int] = {}
         subqueries = []
         for index, (spec, table) in enumerate(zip(self.recipe.inputs, self.inputs)):
-            mapping = spec.columns or {c["name"]: c["name"] for c in table.columns}
+            mapping = spec.columns or _default_mapping(table)
             own = [(name, type_) for name, type_ in schema if name in keys or mapping.get(name) is not None]
             for name, _ in own:
                 if name not in keys:

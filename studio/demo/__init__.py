@@ -3,7 +3,9 @@
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from studio.demo._world import write_demo_files
+from studio.datasets import Recipe
+from studio.demo._recipes import DEMO_RECIPES
+from studio.demo._world import restaurant_truth, write_demo_files
 from studio.jobs import JobContext
 
 if TYPE_CHECKING:
@@ -13,7 +15,8 @@ DEMO_FOLDER = "demo_files"
 
 
 def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
-    """Generate the demo files and add them as sources (idempotent: same content, same version)."""
+    """Generate the demo files, add them as sources and build the demo's datasets with its
+    saved recipes (idempotent: same content, same versions)."""
     report = progress or (lambda fraction, message: None)
     report(0.05, "generating the demo files")
     paths = write_demo_files(workspace.root / DEMO_FOLDER)
@@ -26,16 +29,24 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
         ("couriers", lambda: store.add_file(paths["couriers"], "couriers")),
     ]
     for index, (name, add) in enumerate(steps):
-        report(0.2 + 0.7 * index / len(steps), f"adding {name}")
+        report(0.1 + 0.4 * index / len(steps), f"adding {name}")
         result = add()
         store.profile(name, result.source.version)
         added.append({**result.to_json(), "name": name})
+    built = []
+    for index, spec in enumerate(DEMO_RECIPES):
+        recipe = Recipe.from_json(spec)
+        report(0.5 + 0.5 * index / len(DEMO_RECIPES), f"building {recipe.output}")
+        workspace.datasets.save_recipe(recipe)
+        result = workspace.datasets.build(recipe)
+        workspace.datasets.profile(recipe.output, result.dataset.version)
+        built.append(result.to_json())
     report(1.0, "demo ready")
-    return {"workspace": str(workspace.root), "sources": added}
+    return {"workspace": str(workspace.root), "sources": added, "datasets": built}
 
 
 def build_demo_job(context: JobContext, workspace: "Workspace") -> dict[str, Any]:
     return build_demo(workspace, progress=context.progress)
 
 
-__all__ = ["build_demo", "build_demo_job", "write_demo_files"]
+__all__ = ["DEMO_RECIPES", "build_demo", "build_demo_job", "restaurant_truth", "write_demo_files"]

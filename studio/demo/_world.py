@@ -123,10 +123,15 @@ def restaurants_a(restaurants: pd.DataFrame, rng: np.random.Generator) -> pd.Dat
     )
 
 
-def restaurants_b(restaurants: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _listed_in_b(restaurants: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The restaurants the CRM lists, 15 of them twice."""
     chosen = restaurants[rng.random(len(restaurants)) < 0.8]
     twice = chosen.sample(n=15, random_state=int(rng.integers(1 << 30)))
-    listed = pd.concat([chosen, twice]).reset_index(drop=True)
+    return pd.concat([chosen, twice]).reset_index(drop=True)
+
+
+def restaurants_b(restaurants: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    listed = _listed_in_b(restaurants, rng)
     phones = []
     for phone in listed.phone:
         style = rng.integers(3)
@@ -217,6 +222,18 @@ def orders(restaurants: pd.DataFrame, in_a: set[int], courier_records: list[dict
 def _hour_weights() -> np.ndarray:
     weights = np.array([1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2, 2, 2.5, 4, 7, 6, 3, 2.5, 3, 5, 8, 8, 6, 4, 2.5, 1.5])
     return weights / weights.sum()
+
+
+def restaurant_truth() -> dict[tuple[str, str], int]:
+    """Which real restaurant each demo record is: (source, id) -> true id. The studio never
+    sees this; tests use it to measure entity resolution on the demo."""
+    rng = np.random.default_rng(SEED)
+    restaurants = _restaurants(rng)
+    table_a = restaurants_a(restaurants, rng)
+    listed = _listed_in_b(restaurants, rng)
+    truth = {("restaurants_a", rid): int(rid[1:]) for rid in table_a.restaurant_id}
+    truth.update({("restaurants_b", f"M-{10000 + i}"): int(t) for i, t in enumerate(listed.true_id)})
+    return truth
 
 
 def write_demo_files(folder: Path) -> dict[str, Path]:

@@ -14,6 +14,7 @@ BUILTIN_JOB_KINDS: dict[str, str] = {
     "source.profile": "studio.tables:profile_job",
     "dataset.profile": "studio.tables:profile_job",
     "consolidate.run": "studio.datasets._jobs:run_recipe_job",
+    "consolidate.score_fuzzy": "studio.datasets._review:score_fuzzy_job",
     "demo.build": "studio.demo:build_demo_job",
 }
 

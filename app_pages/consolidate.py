@@ -1,0 +1,329 @@
+"""Consolidate: align several sources onto one schema, normalize, deduplicate (exact or fuzzy,
+with a review of pairs) and build a versioned dataset from the saved recipe."""
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.dataset_charts import match_weight_figure, probability_to_weight
+from components.jobs_view import finished_messages, pending_jobs, track
+from components.layout import user_errors, workspace
+from components.recipe_form import (
+    OP_LABELS,
+    fuzzy_config_editor,
+    load_spec,
+    mapping_frame,
+    mapping_from_frame,
+    step_args,
+    step_text,
+    survivorship_editor,
+)
+from components.table_view import flash_errors
+from studio import StudioError
+from studio.consolidate import OPS
+from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
+from studio.tables import lake_tables
+
+current = workspace()
+store = current.datasets
+reviews = ReviewStore(current)
+state = st.session_state
+st.title("Consolidate")
+st.caption("Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.")
+flash_errors()
+finished_messages(current)
+pending_jobs(current)
+
+tables = {t.name: t for t in [*current.sources.list(), *store.list()]}
+if not tables:
+    st.info("No sources yet. Add some on the Sources page, or load the demo data from the Overview page.")
+    st.stop()
+
+
+def lake_signature() -> str:
+    """Changes whenever any table gets a new version, so cached previews follow the data."""
+    return json.dumps(sorted((name, str(path)) for name, path in lake_tables(current).items()))
+
+
+@st.cache_data(max_entries=64, show_spinner="Sampling in DuckDB…")
+def stage_preview(spec_json: str, stage: str, signature: str) -> tuple[pd.DataFrame, int]:
+    with store.pipeline(Recipe.from_json(json.loads(spec_json))) as pipeline:
+        return pipeline.preview(stage), pipeline.count(stage)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def before_after(spec_json: str, column: str, signature: str) -> pd.DataFrame:
+    with store.pipeline(Recipe.from_json(json.loads(spec_json))) as pipeline:
+        return pipeline.before_after(column)
+
+
+@st.cache_data(max_entries=16, show_spinner="Looking at the data to suggest settings…")
+def suggested(spec_json: str, signature: str) -> dict[str, Any]:
+    return suggested_config(current, Recipe.from_json(json.loads(spec_json))).to_json()
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting comparisons…")
+def estimates(spec_json: str, config_json: str, signature: str) -> list[dict[str, Any]]:
+    from studio.consolidate import FuzzyConfig
+
+    return comparison_estimates(current, Recipe.from_json(json.loads(spec_json)), FuzzyConfig.from_json(json.loads(config_json)))
+
+
+def show_preview(spec: dict[str, Any], stage: str) -> None:
+    try:
+        frame, rows = stage_preview(json.dumps(spec, sort_keys=True), stage, lake_signature())
+    except StudioError as exc:
+        st.error(exc.message, icon=":material/error:")
+        return
+    st.caption(f"{rows:,} rows; a repeatable sample of {len(frame):,}.")
+    st.dataframe(frame, hide_index=True, width="stretch", height=240)
+
+
+def base_spec(upto: str) -> dict[str, Any]:
+    """The recipe so far, up to and including section ``upto``."""
+    spec: dict[str, Any] = {"name": state.get("rc_name") or "draft", "output": state.get("rc_output") or "draft", "inputs": state["rc_spec_inputs"], "schema": state["rc_spec_schema"]}
+    if state.get("rc_combine") == "join":
+        spec["combine"] = {"how": "join", "on": state.get("rc_join_on", []), "join": state.get("rc_join_how", "left")}
+    if upto in ("normalize", "sql", "dedupe"):
+        spec["normalize"] = [{"column": c, "steps": s} for c, s in state.get("rc_rules", {}).items() if s]
+    if upto in ("sql", "dedupe") and state.get("rc_sql", "").strip():
+        spec["sql"] = state["rc_sql"]
+    chosen_id = state.get("rc_id", "(row number)")
+    if chosen_id and chosen_id != "(row number)":
+        spec["id"] = chosen_id
+    return spec
+
+
+AGREEMENT = {-1: "missing", 0: "differs"}
+
+
+def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pair_labels: list[PairLabel]) -> None:
+    """The pairs nearest the threshold, side by side, to confirm or reject; labels go into the
+    recipe (confirmed pairs are always linked, rejected never directly, and with enough of
+    both they choose the threshold)."""
+    st.markdown("**Review pairs near the threshold**")
+    same = sum(1 for l in labels if l["match"])
+    st.caption(f"{len(labels)} labelled: {same} same entity, {len(labels) - same} different.")
+    suggested_threshold = reviews.suggested_threshold(review, pair_labels) if labels else None
+    if suggested_threshold is not None:
+        st.button(
+            f"Use the threshold that best separates your labels: {suggested_threshold:.3f}",
+            on_click=lambda: state.update(rc_threshold=round(min(max(suggested_threshold, 0.5), 0.999), 3)),
+        )
+    labelled = {(tuple(l["left"]), tuple(l["right"])) for l in labels}
+    pairs = reviews.pairs_for_review(review, threshold, limit=40)
+    pending = [row for _, row in pairs.iterrows() if ((row.source_l, row.id_l), (row.source_r, row.id_r)) not in labelled]
+    if not pending:
+        st.caption("No unlabelled pairs near the threshold.")
+        return
+    for row in pending[:3]:
+        left_key, right_key = (str(row.source_l), str(row.id_l)), (str(row.source_r), str(row.id_r))
+        with st.container(border=True):
+            st.caption(f"match probability {row.match_probability:.3f} · weight {row.match_weight:.1f}")
+            table = pd.DataFrame(
+                {
+                    "field": ["source", "id", *review.compared],
+                    "record A": [row.source_l, row.id_l, *[row[c + "_l"] for c in review.compared]],
+                    "record B": [row.source_r, row.id_r, *[row[c + "_r"] for c in review.compared]],
+                    "agreement": ["", "", *[AGREEMENT.get(int(row["gamma_" + c]), "agrees" if int(row["gamma_" + c]) > 0 else "") for c in review.compared]],
+                }
+            ).astype(str)
+            st.dataframe(table, hide_index=True, width="stretch")
+            yes, no = st.columns(2)
+            if yes.button("Same entity", key=f"rc_yes_{left_key}_{right_key}", icon=":material/check:", width="stretch"):
+                labels.append({"left": list(left_key), "right": list(right_key), "match": True})
+                st.rerun()
+            if no.button("Different", key=f"rc_no_{left_key}_{right_key}", icon=":material/close:", width="stretch"):
+                labels.append({"left": list(left_key), "right": list(right_key), "match": False})
+                st.rerun()
+    if labels and st.button("Clear labels"):
+        labels.clear()
+        st.rerun()
+
+
+# ------------------------------------------------------------------ start
+
+recipes = store.recipes()
+with st.container(border=True):
+    left, right = st.columns([3, 1])
+    names = [r["name"] for r in recipes]
+    chosen = left.selectbox("Start from a saved recipe", ["(new recipe)", *names], key="rc_start")
+    if right.button("Load", disabled=chosen == "(new recipe)", width="stretch"):
+        spec = next(r["spec"] for r in recipes if r["name"] == chosen)
+        try:
+            schema_rows = {"schema": spec.get("schema") or [], "inputs": spec["inputs"]}
+            load_spec(spec, mapping_frame(schema_rows))
+        except (KeyError, TypeError):
+            st.error(f"recipe {chosen} could not be loaded into the editor; run it with `studio consolidate run`", icon=":material/error:")
+        st.rerun()
+
+# ------------------------------------------------------------------ 1. inputs and schema
+
+st.subheader("1 · Inputs and schema")
+inputs = st.multiselect("Tables to consolidate (sources or datasets)", list(tables), key="rc_inputs", placeholder="Pick one or more")
+if not inputs:
+    st.info("Pick the tables to consolidate. Several tables are aligned onto one schema: the studio suggests which columns match by name and type.")
+    st.stop()
+if state.get("rc_mapping_for") != tuple(inputs):
+    state["rc_mapping_base"] = mapping_frame(suggest_mapping([(name, tables[name].columns) for name in inputs]))
+    state["rc_mapping_for"] = tuple(inputs)
+    state["rc_editor_generation"] = state.get("rc_editor_generation", 0) + 1
+combine = st.radio("Combine them by", ["union", "join"], horizontal=True, key="rc_combine", format_func={"union": "stacking rows (union, with a source column)", "join": "joining on key columns"}.get, disabled=len(inputs) < 2)
+column_config = {
+    "target": st.column_config.TextColumn("target column", required=True),
+    "type": st.column_config.SelectboxColumn("cast to", options=["", "VARCHAR", "BIGINT", "INTEGER", "DOUBLE", "DECIMAL(18,2)", "DATE", "TIMESTAMP", "BOOLEAN"]),
+}
+for name in inputs:
+    column_config[f"from {name}"] = st.column_config.SelectboxColumn(f"from {name}", options=[c["name"] for c in tables[name].columns])
+st.caption("Each row is one column of the result; pick which column of each table fills it (empty: missing in that table). Suggested by name and type similarity; edit freely.")
+edited = st.data_editor(state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True, num_rows="dynamic", width="stretch")
+state["rc_spec_schema"], state["rc_spec_inputs"] = mapping_from_frame(edited, inputs)
+targets = [c["name"] for c in state["rc_spec_schema"]]
+if combine == "join" and len(inputs) > 1:
+    left, right = st.columns(2)
+    left.multiselect("Join on", targets, key="rc_join_on")
+    right.selectbox("Keep", ["left", "inner", "full"], key="rc_join_how", format_func={"left": "every row of the first table", "inner": "matching rows only", "full": "every row of every table"}.get)
+with st.expander("Preview the aligned rows", expanded=True):
+    show_preview(base_spec("align"), "align")
+
+# ------------------------------------------------------------------ 2. normalize
+
+st.subheader("2 · Normalize")
+rules: dict[str, list[dict[str, Any]]] = state.setdefault("rc_rules", {})
+left, right = st.columns([1, 2])
+with left:
+    column = st.selectbox("Column", targets, key="rc_norm_column")
+    op = st.selectbox("Add a step", list(OPS), format_func=OP_LABELS.get, key="rc_norm_op")
+    args = step_args(op, f"rc_args_{op}", targets)
+    if st.button("Add step", disabled=args is None, icon=":material/add:"):
+        rules.setdefault(column, []).append({"op": op, **(args or {})})
+        st.rerun()
+with right:
+    steps = rules.get(column, [])
+    if not steps:
+        st.caption(f"No rules for {column} yet.")
+    for index, step in enumerate(steps):
+        text, remove = st.columns([5, 1])
+        text.markdown(f"{index + 1}. {step_text(step)}")
+        if remove.button("Remove", key=f"rc_remove_{column}_{index}"):
+            steps.pop(index)
+            st.rerun()
+    if steps:
+        try:
+            changes = before_after(json.dumps(base_spec("normalize"), sort_keys=True), column, lake_signature())
+        except StudioError as exc:
+            st.error(exc.message, icon=":material/error:")
+        else:
+            st.caption("Values the rules change (before → after)" if len(changes) else "The rules change no value of this column.")
+            if len(changes):
+                st.dataframe(changes, hide_index=True, width="stretch", height=220)
+ruled = {c: s for c, s in rules.items() if s}
+if ruled:
+    st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OP_LABELS[s["op"]].lower() for s in steps) for c, steps in ruled.items()))
+
+# ------------------------------------------------------------------ 3. custom SQL
+
+st.subheader("3 · Custom SQL (optional)")
+st.text_area(
+    "One SELECT over `input` (the normalized rows, with `_row_id` and `source`); sources and datasets are visible by name. "
+    "It runs sandboxed: no files, no network, no settings, with a time and memory limit.",
+    key="rc_sql", placeholder="SELECT * FROM input WHERE zip IS NOT NULL", height=90,
+)
+if state.get("rc_sql", "").strip():
+    with st.expander("Preview after the SQL step", expanded=True):
+        show_preview(base_spec("sql"), "sql")
+
+# ------------------------------------------------------------------ 4. deduplicate
+
+st.subheader("4 · Deduplicate")
+after_sql = targets + (["source"] if combine == "union" else [])
+id_options = ["(row number)", *targets]
+if state.get("rc_id") not in id_options:
+    state["rc_id"] = "(row number)"
+st.selectbox("Id column (names each input row in the members table)", id_options, key="rc_id")
+method = st.radio("Method", ["none", "exact", "fuzzy"], horizontal=True, key="rc_method", format_func={"none": "none", "exact": "exact keys", "fuzzy": "fuzzy matching (Splink)"}.get)
+dedupe: dict[str, Any] | None = None
+if method == "exact":
+    keys = st.multiselect("Rows with equal values in these columns are duplicates", targets, key="rc_keys")
+    survivorship = survivorship_editor(after_sql, inputs)
+    dedupe = {"method": "exact", "keys": keys, "survivorship": survivorship} if keys else None
+    if not keys:
+        st.info("Pick the key columns.")
+elif method == "fuzzy":
+    spec_so_far = base_spec("dedupe")
+    spec_json = json.dumps(spec_so_far, sort_keys=True)
+    with user_errors():
+        if state.get("rc_fuzzy_config") is None or st.button("Suggest settings again", icon=":material/auto_fix_high:"):
+            state["rc_fuzzy_config"] = suggested(spec_json, lake_signature())
+            for key in ("rc_comparisons_editor", "rc_blocking_text", "rc_cap"):
+                state.pop(key, None)
+        config = fuzzy_config_editor(state["rc_fuzzy_config"], after_sql)
+        survivorship = survivorship_editor(after_sql, inputs)
+        labels = state.setdefault("rc_labels", [])
+        dedupe = {"method": "fuzzy", "config": config, "threshold": state.get("rc_threshold", 0.9), "labels": labels, "survivorship": survivorship}
+        try:
+            counted = estimates(spec_json, json.dumps(config, sort_keys=True), lake_signature())
+        except StudioError as exc:
+            st.error(exc.message, icon=":material/error:")
+            counted = []
+        total = sum(e["comparisons"] for e in counted)
+        if counted:
+            st.dataframe(pd.DataFrame(counted), hide_index=True)
+            (st.error if total > config["max_comparisons"] else st.caption)(
+                f"{total:,} comparisons in all" + (f": over the cap of {config['max_comparisons']:,}; make the blocking rules stricter." if total > config["max_comparisons"] else ".")
+            )
+        recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
+        review = reviews.get(recipe_for_review)
+        if st.button("Train and score pairs" if review is None else "Train and score again", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
+            track(reviews.submit_score(recipe_for_review))
+            st.rerun()
+        if review is None:
+            st.info("Train the model (u by sampling, m by EM) and score the candidate pairs: then pick the threshold on the histogram and review pairs.")
+        else:
+            histogram = review.summary["weight_histogram"]
+            threshold = st.slider("Match probability threshold", 0.50, 0.999, key="rc_threshold", step=0.005, format="%.3f")
+            st.plotly_chart(match_weight_figure(histogram, probability_to_weight(threshold)), width="stretch")
+            pair_labels = [PairLabel(tuple(l["left"]), tuple(l["right"]), bool(l["match"])) for l in labels]
+            numbers = reviews.threshold_stats(review, threshold, pair_labels)
+            cols = st.columns(4)
+            cols[0].metric("Rows", f"{numbers['rows']:,}")
+            cols[1].metric("Pairs linked", f"{numbers['linked_pairs']:,}", help=f"of {review.summary['pairs']:,} scored")
+            cols[2].metric("Clusters", f"{numbers['clusters']:,}")
+            cols[3].metric("Largest cluster", numbers["largest_cluster"])
+            review_pairs(review, threshold, labels, pair_labels)
+    if dedupe is not None:
+        dedupe["config"]["threshold"] = state.get("rc_threshold", 0.9)
+
+# ------------------------------------------------------------------ 5. build
+
+st.subheader("5 · Build the dataset")
+left, right = st.columns(2)
+left.text_input("Recipe name", key="rc_name", placeholder="restaurants")
+right.text_input("Dataset name", key="rc_output", placeholder="restaurants_golden", help="With deduplication, the members table is NAME_members.")
+spec = base_spec("dedupe")
+if dedupe is not None:
+    spec["dedupe"] = dedupe
+recipe = None
+if state.get("rc_name") and state.get("rc_output"):
+    try:
+        recipe = Recipe.from_json(spec)
+    except StudioError as exc:
+        st.error(exc.message, icon=":material/error:")
+else:
+    st.info("Name the recipe and the dataset it builds.")
+save, build = st.columns(2)
+if save.button("Save recipe", disabled=recipe is None, icon=":material/save:", width="stretch"):
+    with user_errors():
+        store.save_recipe(recipe)
+        st.success(f"Saved recipe {recipe.name}.")
+if build.button("Build dataset", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
+    with user_errors():
+        track(store.submit_build(recipe))
+        st.rerun()
+if recipe is not None:
+    with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
+        st.code(json.dumps(recipe.to_json(), indent=2), language="json")
+if any(d.origin.get("recipe") == state.get("rc_name") for d in store.list()):
+    st.page_link("app_pages/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")

@@ -1,0 +1,139 @@
+"""The detail view every versioned table gets (sources and datasets): version picker,
+metrics, profile, preview, versions, rename/export/delete; pages add their own tabs."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.jobs_view import track
+from components.layout import ago, human_bytes, user_errors
+from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
+from studio import StudioError, Workspace
+from studio.tables import TableStore, TableVersion
+
+FLASH_KEY = "flash_error"
+
+
+def flash_errors() -> None:
+    """An error kept by a button callback, shown once."""
+    if FLASH_KEY in st.session_state:
+        st.error(st.session_state.pop(FLASH_KEY), icon=":material/error:")
+
+
+def run_and_select(action: Callable[[], Any], selection_key: str, selected: str | None) -> None:
+    """A button callback: do ``action`` and select ``selected``; a StudioError is kept to show
+    on the next run (callbacks run before widgets exist, so the selection can change)."""
+    try:
+        action()
+    except StudioError as exc:
+        st.session_state[FLASH_KEY] = exc.message
+        return
+    if selected is None:
+        st.session_state.pop(selection_key, None)
+    else:
+        st.session_state[selection_key] = selected
+
+
+@st.dialog("Delete")
+def confirm_delete(store: TableStore, name: str, versions: int, selection_key: str) -> None:
+    st.write(f"Delete **{name}** and its {versions} version(s)? Files nothing else uses are removed. This cannot be undone.")
+    left, right = st.columns(2)
+    if left.button("Delete", type="primary", key="confirm_delete", on_click=run_and_select, args=(lambda: store.delete(name), selection_key, None)):
+        st.rerun()
+    if right.button("Keep it", key="cancel_delete"):
+        st.rerun()
+
+
+def profile_section(current: Workspace, store: TableStore, name: str, version: int) -> None:
+    profile = store.cached_profile(name, version)
+    if profile is None:
+        key = f"profiling_{store.kind}_{name}_{version}"
+        job = current.jobs.get(st.session_state[key]) if key in st.session_state else None
+        if job is not None and not job.active and job.status != "succeeded":
+            st.error(f"Profiling failed: {job.error or job.status}", icon=":material/error:")
+            if not st.button("Profile again", key=f"reprofile_{name}_{version}"):
+                return
+            job = None
+        if job is None:
+            st.session_state[key] = store.submit_profile(name, version)
+            track(st.session_state[key])
+        st.info("Profiling in the background; it appears here when done.", icon=":material/hourglass_top:")
+        return
+    st.plotly_chart(missing_values_figure(profile), width="stretch", key=f"missing_{name}_{version}")
+    st.dataframe(pd.DataFrame(summary_rows(profile)), hide_index=True, width="stretch")
+    names = [c["name"] for c in profile["columns"]]
+    chosen = st.selectbox("Column", names, key=f"column_{name}")
+    column = next(c for c in profile["columns"] if c["name"] == chosen)
+    core = "histogram_core" in column and st.toggle(
+        "Hide outliers (show the 1st–99th percentile)", value=True, key=f"core_{name}_{chosen}",
+        help="Extreme values stretch this column's range; the full range is one click away.",
+    )
+    left, right = st.columns(2)
+    histogram = histogram_figure(column, core=core)
+    top = top_values_figure(column)
+    if histogram is not None:
+        left.plotly_chart(histogram, width="stretch", key=f"hist_{name}_{chosen}")
+    if top is not None:
+        (right if histogram is not None else left).plotly_chart(top, width="stretch", key=f"top_{name}_{chosen}")
+    if core:
+        st.caption(f"{column['histogram_core']['outside']:,} values outside the 1st–99th percentile are not drawn.")
+    if histogram is None and top is None:
+        if column.get("top"):
+            st.caption(f"Every value of {chosen} is distinct: it looks like a key.")
+        else:
+            st.caption("No distribution to draw for this column (all values missing, or a nested type).")
+    if not profile.get("exact_distinct", True):
+        st.caption("Distinct counts are approximate (HyperLogLog) on tables over 2M rows.")
+    if column.get("quantiles"):
+        st.caption("Quantiles (approximate): " + ", ".join(f"{k} {v:,.4g}" for k, v in column["quantiles"].items() if v is not None))
+
+
+def table_detail(
+    current: Workspace, store: TableStore, name: str, selection_key: str, extra_tabs: dict[str, Callable[[TableVersion, list[TableVersion]], None]] | None = None
+) -> None:
+    versions = store.versions(name)
+    numbers = [v.version for v in versions]
+    header, picker = st.columns([3, 1])
+    version_number = picker.selectbox("Version", numbers, key=f"version_{name}", format_func=lambda n: f"v{n}" + (" (newest)" if n == numbers[0] else ""))
+    table = next(v for v in versions if v.version == version_number)
+    header.subheader(f"{table.name}  ·  v{table.version}")
+    header.caption(f"from {table.origin_text()} · made {ago(table.created_at)} · content {table.content_hash[:12]}")
+    metrics = st.columns(4)
+    metrics[0].metric("Rows", f"{table.rows:,}")
+    metrics[1].metric("Columns", len(table.columns))
+    metrics[2].metric("Size in the lake", human_bytes(table.bytes))
+    metrics[3].metric("Versions", len(versions))
+    extra_tabs = extra_tabs or {}
+    tabs = st.tabs(["Profile", "Preview", *extra_tabs, "Versions", "Manage"])
+    with tabs[0]:
+        profile_section(current, store, name, table.version)
+    with tabs[1]:
+        st.caption("The first 100 rows.")
+        st.dataframe(store.preview(name, 100, table.version), width="stretch", hide_index=True)
+    for tab, draw in zip(tabs[2:], extra_tabs.values()):
+        with tab, user_errors():
+            draw(table, versions)
+    with tabs[-2]:
+        st.dataframe(
+            pd.DataFrame(
+                [{"version": v.version, "rows": v.rows, "columns": len(v.columns), "content": v.content_hash[:12], "made": ago(v.created_at), "from": v.origin_text()} for v in versions]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    with tabs[-1]:
+        new_name = st.text_input("New name", value=name, key=f"rename_{name}")
+        st.button(
+            "Rename", key=f"rename_button_{name}", disabled=new_name == name,
+            on_click=run_and_select, args=(lambda: store.rename(name, new_name), selection_key, new_name),
+        )
+        target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
+        if st.button("Export", key=f"export_button_{name}", disabled=not target):
+            with user_errors():
+                written = store.export(name, target, table.version)
+                st.success(f"Wrote v{table.version} to {written}")
+        st.divider()
+        if st.button(f"Delete this {store.kind}…", key=f"delete_{name}", icon=":material/delete:"):
+            confirm_delete(store, name, len(versions), selection_key)
