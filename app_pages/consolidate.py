@@ -96,9 +96,6 @@ def base_spec(upto: str) -> dict[str, Any]:
     return spec
 
 
-AGREEMENT = {-1: "missing", 0: "differs"}
-
-
 def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pair_labels: list[PairLabel]) -> None:
     """The pairs nearest the threshold, side by side, to confirm or reject; labels go into the
     recipe (confirmed pairs are always linked, rejected never directly, and with enough of
@@ -118,6 +115,7 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
     if not pending:
         st.caption("No unlabelled pairs near the threshold.")
         return
+    level_names = {c["column"]: {lv["gamma"]: lv["label"] for lv in c.get("levels", [])} for c in review.summary["parameters"].get("comparisons", [])}
     for row in pending[:3]:
         left_key, right_key = (str(row.source_l), str(row.id_l)), (str(row.source_r), str(row.id_r))
         with st.container(border=True):
@@ -127,10 +125,10 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                     "field": ["source", "id", *review.compared],
                     "record A": [row.source_l, row.id_l, *[row[c + "_l"] for c in review.compared]],
                     "record B": [row.source_r, row.id_r, *[row[c + "_r"] for c in review.compared]],
-                    "agreement": ["", "", *[AGREEMENT.get(int(row["gamma_" + c]), "agrees" if int(row["gamma_" + c]) > 0 else "") for c in review.compared]],
+                    "agreement": ["", "", *[level_names.get(c, {}).get(int(row["gamma_" + c]), str(int(row["gamma_" + c]))) for c in review.compared]],
                 }
             ).astype(str)
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
             yes, no = st.columns(2)
             if yes.button("Same entity", key=f"rc_yes_{left_key}_{right_key}", icon=":material/check:", width="stretch"):
                 labels.append({"left": list(left_key), "right": list(right_key), "match": True})
@@ -150,14 +148,18 @@ with st.container(border=True):
     left, right = st.columns([3, 1])
     names = [r["name"] for r in recipes]
     chosen = left.selectbox("Start from a saved recipe", ["(new recipe)", *names], key="rc_start")
-    if right.button("Load", disabled=chosen == "(new recipe)", width="stretch"):
-        spec = next(r["spec"] for r in recipes if r["name"] == chosen)
-        try:
-            schema_rows = {"schema": spec.get("schema") or [], "inputs": spec["inputs"]}
-            load_spec(spec, mapping_frame(schema_rows))
-        except (KeyError, TypeError):
-            st.error(f"recipe {chosen} could not be loaded into the editor; run it with `studio consolidate run`", icon=":material/error:")
-        st.rerun()
+    if right.button("Load", key="rc_load", disabled=chosen == "(new recipe)", width="stretch"):
+        with user_errors():
+            spec = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen)).to_json()
+            missing = [i["table"] for i in spec["inputs"] if i["table"] not in tables]
+            if missing:
+                raise StudioError(f"recipe {chosen} reads {missing[0]!r}, which is gone; add it again or edit the recipe file")
+            if spec["schema"] and all(i["columns"] for i in spec["inputs"]):
+                frame = mapping_frame(spec)
+            else:
+                frame = mapping_frame(suggest_mapping([(i["table"], tables[i["table"]].columns) for i in spec["inputs"]]))
+            load_spec(spec, frame)
+            st.rerun()
 
 # ------------------------------------------------------------------ 1. inputs and schema
 
@@ -194,10 +196,12 @@ st.subheader("2 · Normalize")
 rules: dict[str, list[dict[str, Any]]] = state.setdefault("rc_rules", {})
 left, right = st.columns([1, 2])
 with left:
+    if state.get("rc_norm_column") not in targets:
+        state["rc_norm_column"] = next((c for c in targets if rules.get(c)), targets[0] if targets else None)
     column = st.selectbox("Column", targets, key="rc_norm_column")
     op = st.selectbox("Add a step", list(OPS), format_func=OP_LABELS.get, key="rc_norm_op")
     args = step_args(op, f"rc_args_{op}", targets)
-    if st.button("Add step", disabled=args is None, icon=":material/add:"):
+    if st.button("Add step", key="rc_add_step", disabled=args is None, icon=":material/add:"):
         rules.setdefault(column, []).append({"op": op, **(args or {})})
         st.rerun()
 with right:
@@ -206,7 +210,7 @@ with right:
         st.caption(f"No rules for {column} yet.")
     for index, step in enumerate(steps):
         text, remove = st.columns([5, 1])
-        text.markdown(f"{index + 1}. {step_text(step)}")
+        text.markdown(f"{index + 1} · {step_text(step)}")
         if remove.button("Remove", key=f"rc_remove_{column}_{index}"):
             steps.pop(index)
             st.rerun()
@@ -276,13 +280,14 @@ elif method == "fuzzy":
             )
         recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
         review = reviews.get(recipe_for_review)
-        if st.button("Train and score pairs" if review is None else "Train and score again", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
+        if st.button("Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
             track(reviews.submit_score(recipe_for_review))
             st.rerun()
         if review is None:
             st.info("Train the model (u by sampling, m by EM) and score the candidate pairs: then pick the threshold on the histogram and review pairs.")
         else:
             histogram = review.summary["weight_histogram"]
+            state.setdefault("rc_threshold", float(config["threshold"]))
             threshold = st.slider("Match probability threshold", 0.50, 0.999, key="rc_threshold", step=0.005, format="%.3f")
             st.plotly_chart(match_weight_figure(histogram, probability_to_weight(threshold)), width="stretch")
             pair_labels = [PairLabel(tuple(l["left"]), tuple(l["right"]), bool(l["match"])) for l in labels]
@@ -314,11 +319,11 @@ if state.get("rc_name") and state.get("rc_output"):
 else:
     st.info("Name the recipe and the dataset it builds.")
 save, build = st.columns(2)
-if save.button("Save recipe", disabled=recipe is None, icon=":material/save:", width="stretch"):
+if save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch"):
     with user_errors():
         store.save_recipe(recipe)
         st.success(f"Saved recipe {recipe.name}.")
-if build.button("Build dataset", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
+if build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
     with user_errors():
         track(store.submit_build(recipe))
         st.rerun()

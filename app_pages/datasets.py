@@ -26,11 +26,15 @@ def lineage_tab(table: TableVersion, versions: list[TableVersion]) -> None:
     origin = table.origin
     if origin.get("kind") == "recipe":
         stats = origin.get("stats", {})
+        via_sql = [i["table"] for i in origin.get("inputs", []) if i.get("via") == "sql"]
+        if via_sql:
+            st.caption(f"Read by the recipe's SQL step: {', '.join(via_sql)}.")
         cols = st.columns(4)
         cols[0].metric("Rows in", f"{stats.get('rows_in', 0):,}")
         cols[1].metric("Rows out", f"{table.rows:,}" if origin.get("role") != "members" else f"{stats.get('clusters', 0):,}")
-        cols[2].metric("Duplicates removed", f"{stats.get('duplicates_removed', 0):,}")
-        cols[3].metric("Largest cluster", f"{stats.get('largest_cluster', 1):,}")
+        if "clusters" in stats:
+            cols[2].metric("Duplicates removed", f"{stats.get('duplicates_removed', 0):,}")
+            cols[3].metric("Largest cluster", f"{stats.get('largest_cluster', 1):,}")
         with st.expander("Recipe (JSON, runs with `studio consolidate run FILE`)"):
             st.json(origin.get("spec", {}), expanded=True)
 

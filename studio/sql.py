@@ -10,7 +10,7 @@ import datetime as dt
 import decimal
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +105,20 @@ def sandboxed_relation(workspace: "Workspace", query: str, extra_tables: dict[st
     finally:
         timer.cancel()
         con.close()
+
+
+def referenced_names(query: str, names: Iterable[str]) -> list[str]:
+    """Which of ``names`` the query mentions as identifiers (by DuckDB's tokenizer, so words in
+    strings and comments do not count), for lineage. A column that shares a table's name counts
+    too: lineage may over-report, never under-report."""
+    tokens = duckdb.tokenize(query)
+    words = set()
+    for index, (start, kind) in enumerate(tokens):
+        if kind == duckdb.token_type.identifier or kind == duckdb.token_type.keyword:
+            end = tokens[index + 1][0] if index + 1 < len(tokens) else len(query)
+            word = query[start:end].strip().rstrip(",;()").strip()
+            words.add(word.strip('"').lower())
+    return sorted(name for name in names if name.lower() in words)
 
 
 def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResult:

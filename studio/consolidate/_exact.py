@@ -38,39 +38,73 @@ class Survivorship:
         return cls(data.get("newest_by"), tuple(data.get("source_priority") or ()), bool(data.get("most_complete")), dict(aggregate))
 
 
-def _order_by(rule: Survivorship, columns: list[str], source_column: str | None, row_id: str) -> str:
-    terms = []
+def _order_by(rule: Survivorship, columns: list[str], source_column: str | None, row_id: str) -> tuple[str, list[str]]:
+    """The ORDER BY that ranks a cluster's rows (first: the survivor), and the columns it reads."""
+    terms, used = [], []
     if rule.newest_by:
         if rule.newest_by not in columns:
             raise StudioError(f"newest_by: no column {rule.newest_by!r}")
         terms.append(f"{sql_identifier(rule.newest_by)} DESC NULLS LAST")
+        used.append(rule.newest_by)
     if rule.source_priority:
         if source_column is None:
             raise StudioError("source_priority needs a source column (several sources)")
         cases = " ".join(f"WHEN {sql_literal(s)} THEN {i}" for i, s in enumerate(rule.source_priority))
         terms.append(f"CASE {sql_identifier(source_column)} {cases} ELSE {len(rule.source_priority)} END")
+        used.append(source_column)
     if rule.most_complete:
         filled = " + ".join(f"({sql_identifier(c)} IS NOT NULL)::INTEGER" for c in columns)
         terms.append(f"({filled}) DESC")
+        used.extend(columns)
     terms.append(sql_identifier(row_id))  # deterministic last tie-breaker: input order
-    return ", ".join(terms)
+    return ", ".join(terms), used
+
+
+def _select_list(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
+    return ", ".join(prefix + sql_identifier(c) for c in dict.fromkeys(columns))
 
 
 @dataclass(frozen=True)
 class DedupePlan:
-    """Exact deduplication as SQL in two parts, so the window runs once: ``ranked`` numbers
-    every input row within its cluster (``_rank`` 1 is the survivor, ``_cluster`` the
-    survivor's row id); ``golden`` and ``members`` read a table holding ``ranked``."""
+    """Exact deduplication of ``table_sql`` (whose ``row_id`` column numbers the input rows) as
+    SQL in parts, so that the window runs once over narrow rows:
 
-    ranked: str
+    - ``survivors()``: per input row, ``survivor``: the row id of its cluster's surviving row;
+      only the row id, keys, the columns survivorship reads and ``carry`` are read;
+    - ``members(survivors)``: row id, ``cluster_id`` (the survivor's row id), match probability;
+    - ``golden(survivors, clusters)``: the surviving rows, whole, joined to ``clusters`` (a table
+      with one row per cluster: ``cluster_id`` and the ``extra`` columns to add), unordered.
+    """
+
+    table_sql: str
     columns: tuple[str, ...]
+    keys: tuple[str, ...]
     row_id: str
+    group: str
+    order: str
+    order_columns: tuple[str, ...]
     aggregate: tuple[tuple[str, str], ...]
 
-    def golden(self, ranked_table: str) -> str:
+    def survivors(self, carry: tuple[str, ...] = ()) -> str:
+        needed = _select_list([self.row_id, *self.keys, *self.order_columns, *carry])
+        return (
+            f"SELECT {needed}, first_value({sql_identifier(self.row_id)}) OVER (PARTITION BY {self.group} ORDER BY {self.order}) AS survivor "
+            f"FROM {self.table_sql}"
+        )
+
+    def members(self, survivors: str, carry: tuple[str, ...] = ()) -> str:
+        carried = "".join(f"{sql_identifier(c)}, " for c in carry)
+        return f"SELECT {sql_identifier(self.row_id)}, {carried}survivor AS cluster_id, 1.0::DOUBLE AS match_probability FROM {survivors}"
+
+    def golden(self, survivors: str, clusters: str, extra: tuple[str, ...] = ()) -> str:
         row_id = sql_identifier(self.row_id)
+        added = "".join(f", c.{sql_identifier(e)}" for e in extra)
         if not self.aggregate:
-            return f"SELECT * EXCLUDE (_rank, _cluster) FROM {ranked_table} WHERE _rank = 1 ORDER BY {row_id}"
+            return f"SELECT t.*{added} FROM {self.table_sql} t JOIN {clusters} c ON t.{row_id} = c.cluster_id"
+        ranked = (
+            f"SELECT t.*, m.survivor AS _cluster, row_number() OVER (PARTITION BY m.survivor ORDER BY {self.order}) AS _rank "
+            f"FROM {self.table_sql} t JOIN (SELECT {row_id}, survivor FROM {survivors}) m USING ({row_id})"
+        )
         aggregated = dict(self.aggregate)
         parts = []
         for column in self.columns:
@@ -82,11 +116,10 @@ class DedupePlan:
                 parts.append(f"first({col} ORDER BY _rank) FILTER (WHERE {col} IS NOT NULL) AS {col}")
             else:
                 parts.append(f"{how}({col}) AS {col}")
-        select_list = ", ".join(sql_identifier(c) for c in self.columns)
-        return f"SELECT {select_list} FROM (SELECT {', '.join(parts)} FROM {ranked_table} GROUP BY _cluster) ORDER BY {row_id}"
-
-    def members(self, ranked_table: str) -> str:
-        return f"SELECT {sql_identifier(self.row_id)}, _cluster AS cluster_id, 1.0::DOUBLE AS match_probability FROM {ranked_table}"
+        return (
+            f"SELECT {_select_list(self.columns, 'g.')}{added} FROM (SELECT {', '.join(parts)} FROM ({ranked}) GROUP BY _cluster) g "
+            f"JOIN {clusters} c ON g.{row_id} = c.cluster_id"
+        )
 
 
 def exact_dedupe_plan(
@@ -97,22 +130,18 @@ def exact_dedupe_plan(
         raise StudioError("give at least one key column to deduplicate on")
     missing = [k for k in keys if k not in columns]
     if missing:
-        raise StudioError(f"no key column {missing[0]!r} (columns: {', '.join(columns[:20])})")
+        raise StudioError(f"no key column {missing[0]!r} (columns: {', '.join(c for c in columns[:20] if not c.startswith('_'))})")
     for column in rule.aggregate:
         if column not in columns:
             raise StudioError(f"aggregate: no column {column!r}")
         if column in keys:
             raise StudioError(f"aggregate: {column!r} is a key column; keys are equal within a cluster")
     data_columns = [c for c in columns if c != row_id]
-    order = _order_by(rule, data_columns, source_column, row_id)
+    order, order_columns = _order_by(rule, data_columns, source_column, row_id)
     any_null = " OR ".join(f"{sql_identifier(k)} IS NULL" for k in keys)
     partition = ", ".join(sql_identifier(k) for k in keys)
     group = f"CASE WHEN {any_null} THEN {sql_identifier(row_id)} ELSE -1 END, {partition}"
-    ranked = (
-        f"SELECT *, row_number() OVER (PARTITION BY {group} ORDER BY {order}) AS _rank, "
-        f"first_value({sql_identifier(row_id)}) OVER (PARTITION BY {group} ORDER BY {order}) AS _cluster FROM {table_sql}"
-    )
-    return DedupePlan(ranked, tuple(columns), row_id, tuple(rule.aggregate.items()))
+    return DedupePlan(table_sql, tuple(columns), tuple(keys), row_id, group, order, tuple(order_columns), tuple(rule.aggregate.items()))
 
 
 def exact_dedupe_sql(
@@ -122,4 +151,6 @@ def exact_dedupe_sql(
     input rows. The members select gives ``row_id``, ``cluster_id`` (the golden row's id) and
     ``match_probability`` (1.0: exact)."""
     plan = exact_dedupe_plan(table_sql, columns, keys, rule, row_id, source_column)
-    return plan.golden(f"({plan.ranked})"), plan.members(f"({plan.ranked})")
+    survivors = f"({plan.survivors()})"
+    golden = plan.golden(survivors, f"(SELECT DISTINCT survivor AS cluster_id FROM {survivors})")
+    return f"SELECT * FROM ({golden}) ORDER BY {sql_identifier(row_id)}", plan.members(survivors)

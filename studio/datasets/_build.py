@@ -24,8 +24,8 @@ from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep,
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import sql_identifier, sql_literal
-from studio.sql import sandboxed_relation
-from studio.tables import TableVersion
+from studio.sql import referenced_names, sandboxed_relation
+from studio.tables import TableVersion, lake_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -173,6 +173,7 @@ class RecipePipeline:
         self.con: duckdb.DuckDBPyConnection = self.lake.connect()
         self.temp_files: list[Path] = []
         self.inputs = [self._resolve_input(i, spec) for i, spec in enumerate(recipe.inputs)]
+        self.sql_inputs: list[TableVersion] = []  # tables the custom SQL step reads, for lineage
         self._stages: dict[str, str] = {}
 
     def __enter__(self) -> "RecipePipeline":
@@ -328,6 +329,9 @@ class RecipePipeline:
         self.context.progress(0.25, "running the custom SQL step")
         staged = self._temp()
         self._copy(f"SELECT * FROM {self.stage('normalize')}", staged, "normalizing")
+        for name in referenced_names(self.recipe.sql or "", lake_tables(self.workspace)):
+            if name != "input" and name not in {t.name for t in self.inputs + self.sql_inputs}:
+                self.sql_inputs.append(self._resolve_input(-1, RecipeInput(name)))
         result = self._temp()
         with sandboxed_relation(self.workspace, self.recipe.sql or "", {"input": staged}) as (kind, relation):
             if kind != "SELECT":
@@ -338,7 +342,7 @@ class RecipePipeline:
                     writer.write_batch(batch)
         columns = self.columns(read_table(result))
         if ROW_ID in columns:
-            unique = self.con.execute(f"SELECT count(*) = count(DISTINCT {ROW_ID}) FROM {read_table(result)}").fetchone()[0]
+            unique = self.con.execute(f"SELECT count(*) = count(DISTINCT {ROW_ID}) FROM {read_table(result)}").fetchall()[0][0]
             if not unique:
                 raise StudioError(f"the SQL step repeats {ROW_ID} values (a join that fans out?); select DISTINCT rows or leave {ROW_ID} out to number rows afresh")
             row_id = ROW_ID
@@ -373,17 +377,20 @@ class RecipePipeline:
         ).df()
 
     def count(self, stage: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {self.stage(stage)}").fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM {self.stage(stage)}").fetchall()[0][0])
 
     # ------------------------------------------------------------ build
 
-    def prepare(self) -> list[str]:
-        """Materialize the rows deduplication works on as the table ``prepared``."""
+    def prepare(self, materialize: bool = True) -> list[str]:
+        """The rows deduplication works on, as ``prepared``: a table when they are scanned
+        many times (fuzzy matching), else a view (exact deduplication scans them twice, and
+        a Parquet scan is cheaper than a copy)."""
         self.context.progress(0.1, "aligning and normalizing")
-        self._execute(f"CREATE OR REPLACE TEMP TABLE prepared AS SELECT * FROM {self.stage('sql')}", "preparing the rows")
+        kind = "TABLE" if materialize else "VIEW"
+        self._execute(f"CREATE OR REPLACE TEMP {kind} prepared AS SELECT * FROM {self.stage('sql')}", "preparing the rows")
         columns = self.columns("prepared")
         if self.recipe.id_column and self.recipe.id_column not in columns:
-            raise StudioError(f"no id column {self.recipe.id_column!r} after the recipe's steps (columns: {', '.join(columns[:20])})")
+            raise StudioError(f"no id column {self.recipe.id_column!r} after the recipe's steps (columns: {', '.join(c for c in columns[:20] if c != ROW_ID)})")
         return columns
 
     def _labels_as_row_ids(self) -> list[tuple[int, int, bool]]:
@@ -407,61 +414,43 @@ class RecipePipeline:
         return labels
 
     def build(self) -> BuildResult:
-        recipe = self.recipe
-        columns = self.prepare()
-        rows_in = int(self.con.execute("SELECT count(*) FROM prepared").fetchone()[0])
-        stats: dict[str, Any] = {
-            "rows_in": rows_in,
-            "inputs": [{"table": t.name, "version": t.version, "rows": t.rows} for t in self.inputs],
-        }
+        recipe, step = self.recipe, self.recipe.dedupe
+        columns = self.prepare(materialize=step is not None and step.method == "fuzzy")
+        stats: dict[str, Any] = {"inputs": [{"table": t.name, "version": t.version, "rows": t.rows} for t in self.inputs]}
         golden_temp = self._temp()
-        members_temp = None
         data_columns = [c for c in columns if c != ROW_ID]
-        source_column = SOURCE_COLUMN if SOURCE_COLUMN in columns else None
-        step = recipe.dedupe
         if step is None:
             self.context.progress(0.7, "writing the dataset")
             self._copy(f"SELECT {', '.join(sql_identifier(c) for c in data_columns)} FROM prepared ORDER BY {ROW_ID}", golden_temp, "writing the dataset")
+            stats["rows_in"] = pq.read_metadata(golden_temp).num_rows
+            return self._register(golden_temp, None, stats)
+        members_temp = self._temp()
+        source_column = SOURCE_COLUMN if SOURCE_COLUMN in columns else None
+        carry = tuple(c for c in (source_column, recipe.id_column) if c)
+        if step.method == "exact":
+            self.context.progress(0.3, f"deduplicating on {', '.join(step.keys)}")
+            plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
+            self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors(carry)}", "deduplicating")
+            self._execute(f"CREATE OR REPLACE TEMP TABLE members AS {plan.members('survivors', carry)}", "deduplicating")
+            self._execute("CREATE OR REPLACE TEMP TABLE clusters AS SELECT cluster_id, count(*)::BIGINT AS cluster_size FROM members GROUP BY cluster_id", "deduplicating")
+            # The survivor's row id names the cluster.
+            golden = f"SELECT {ROW_ID} AS cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_size) FROM ({plan.golden('survivors', 'clusters', ('cluster_size',))})"
         else:
-            members_temp = self._temp()
-            if step.method == "exact":
-                self.context.progress(0.4, f"deduplicating on {', '.join(step.keys)}")
-                plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
-                self._execute(f"CREATE OR REPLACE TEMP TABLE ranked AS {plan.ranked}", "deduplicating")
-                self._execute(f"CREATE OR REPLACE TEMP TABLE members AS {plan.members('ranked')}", "deduplicating")
-                # The survivor's row id names the cluster.
-                golden = f"SELECT {ROW_ID} AS cluster_id, * EXCLUDE ({ROW_ID}) FROM ({plan.golden('ranked')})"
-            else:
-                self._fuzzy(step, stats)
-                plan = exact_dedupe_plan("clustered", columns + ["cluster_id"], ["cluster_id"], step.survivorship, ROW_ID, source_column)
-                self._execute(f"CREATE OR REPLACE TEMP TABLE ranked AS {plan.ranked}", "choosing survivors")
-                golden = f"SELECT cluster_id, * EXCLUDE ({ROW_ID}, cluster_id) FROM ({plan.golden('ranked')})"
-            self._write_outputs(golden, golden_temp, members_temp)
-            clusters, largest = self.con.execute("SELECT count(*), coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM members GROUP BY cluster_id)").fetchone()
-            stats.update(clusters=int(clusters), duplicates_removed=rows_in - int(clusters), largest_cluster=int(largest))
+            self._fuzzy(step, carry, stats)
+            plan = exact_dedupe_plan("clustered", columns + ["cluster_id"], ["cluster_id"], step.survivorship, ROW_ID, source_column)
+            self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors()}", "choosing survivors")
+            self._execute("CREATE OR REPLACE TEMP TABLE clusters AS SELECT survivor AS cluster_id, count(*)::BIGINT AS cluster_size FROM survivors GROUP BY survivor", "choosing survivors")
+            golden = f"SELECT cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_id, cluster_size) FROM ({plan.golden('survivors', 'clusters', ('cluster_size',))})"
+        self.context.progress(0.7, "writing the golden table")
+        self._copy(f"{golden} ORDER BY cluster_id", golden_temp, "writing the golden table")
+        self.context.progress(0.85, "writing the members table")
+        identity = sql_identifier(recipe.id_column) if recipe.id_column else f"{ROW_ID} AS row_id"
+        self._copy(f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, match_probability FROM members ORDER BY {ROW_ID}", members_temp, "writing the members table")
+        rows_in, clusters, largest = self.con.execute("SELECT sum(cluster_size), count(*), coalesce(max(cluster_size), 0) FROM clusters").fetchall()[0]
+        stats.update(rows_in=int(rows_in or 0), clusters=int(clusters), duplicates_removed=int((rows_in or 0) - clusters), largest_cluster=int(largest))
         return self._register(golden_temp, members_temp, stats)
 
-    def _write_outputs(self, golden: str, golden_temp: Path, members_temp: Path) -> None:
-        """The golden table (cluster id and size first) and the members table: every prepared
-        row once, as (source, id, cluster_id, match_probability)."""
-        self.context.progress(0.75, "writing the golden table")
-        self._copy(
-            f"SELECT g.cluster_id, s.cluster_size, g.* EXCLUDE (cluster_id) FROM ({golden}) g "
-            f"JOIN (SELECT cluster_id, count(*)::BIGINT AS cluster_size FROM members GROUP BY cluster_id) s "
-            f"ON s.cluster_id = g.cluster_id ORDER BY g.cluster_id",
-            golden_temp,
-            "writing the golden table",
-        )
-        self.context.progress(0.85, "writing the members table")
-        identity = f"p.{sql_identifier(self.recipe.id_column)}" if self.recipe.id_column else f"p.{ROW_ID} AS row_id"
-        self._copy(
-            f"SELECT p.{SOURCE_COLUMN}, {identity}, m.cluster_id, m.match_probability "
-            f"FROM prepared p JOIN members m USING ({ROW_ID}) ORDER BY p.{ROW_ID}",
-            members_temp,
-            "writing the members table",
-        )
-
-    def _fuzzy(self, step: DedupeStep, stats: dict[str, Any]) -> None:
+    def _fuzzy(self, step: DedupeStep, carry: tuple[str, ...], stats: dict[str, Any]) -> None:
         exclude = [c for c in (SOURCE_COLUMN, self.recipe.id_column) if c]
         config = step.fuzzy or suggest_config(self.con, "prepared", ROW_ID, exclude=exclude)
         if step.threshold is not None:
@@ -472,15 +461,17 @@ class RecipePipeline:
             self.context.progress(0.15 + 0.55 * fraction, message)
 
         result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress)
+        carried = "".join(f"p.{sql_identifier(c)}, " for c in carry)
         self._execute(
-            f"CREATE OR REPLACE TEMP TABLE members AS SELECT {ROW_ID}, cluster_id, match_probability FROM {result.members}",
+            f"CREATE OR REPLACE TEMP TABLE members AS SELECT p.{ROW_ID}, {carried}m.cluster_id, m.match_probability "
+            f"FROM prepared p JOIN {result.members} m USING ({ROW_ID})",
             "clustering",
         )
         self._execute(f"CREATE OR REPLACE TEMP TABLE clustered AS SELECT p.*, m.cluster_id FROM prepared p JOIN members m USING ({ROW_ID})", "clustering")
         stats["fuzzy"] = {
             "config": config.to_json(),
-            "pairs_scored": int(self.con.execute(f"SELECT count(*) FROM {result.pairs}").fetchone()[0]),
-            "pairs_linked": int(self.con.execute(f"SELECT count(*) FROM {result.pairs} WHERE match_probability >= {float(config.threshold)}").fetchone()[0]),
+            "pairs_scored": int(self.con.execute(f"SELECT count(*) FROM {result.pairs}").fetchall()[0][0]),
+            "pairs_linked": int(self.con.execute(f"SELECT count(*) FROM {result.pairs} WHERE match_probability >= {float(config.threshold)}").fetchall()[0][0]),
             "labels_used": len(labels),
             "weight_histogram": result.weight_histogram,
         }
@@ -492,7 +483,8 @@ class RecipePipeline:
             "recipe": recipe.name,
             "recipe_hash": recipe.spec_hash(),
             "spec": recipe.to_json(),
-            "inputs": [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash} for t in self.inputs],
+            "inputs": [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash} for t in self.inputs]
+            + [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash, "via": "sql"} for t in self.sql_inputs],
             "stats": stats,
         }
         items = [(recipe.output, golden_temp, {**lineage, "role": "dataset"})]

@@ -172,19 +172,19 @@ class DatasetStore(TableStore):
                 duplicated = con.execute(
                     f"SELECT (SELECT count(*) - count(DISTINCT ({', '.join(sql_identifier(k) for k in key)})) FROM o) + "
                     f"(SELECT count(*) - count(DISTINCT ({', '.join(sql_identifier(k) for k in key)})) FROM n)"
-                ).fetchone()[0]
+                ).fetchall()[0][0]
                 if duplicated:
                     raise StudioError(f"key {', '.join(key)} is not unique in both versions; choose columns that identify a row")
                 compared = [c for c in common if c not in key]
                 differs = " OR ".join(f"o.{sql_identifier(c)} IS DISTINCT FROM n.{sql_identifier(c)}" for c in compared) or "false"
-                removed = con.execute(f"SELECT count(*) FROM o ANTI JOIN n ON {on}").fetchone()[0]
-                added = con.execute(f"SELECT count(*) FROM n ANTI JOIN o ON {on}").fetchone()[0]
-                matched, changed = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {differs}) FROM o JOIN n ON {on}").fetchone()
+                removed = con.execute(f"SELECT count(*) FROM o ANTI JOIN n ON {on}").fetchall()[0][0]
+                added = con.execute(f"SELECT count(*) FROM n ANTI JOIN o ON {on}").fetchall()[0][0]
+                matched, changed = con.execute(f"SELECT count(*), count(*) FILTER (WHERE {differs}) FROM o JOIN n ON {on}").fetchall()[0]
                 unchanged = matched - changed
                 for column in compared:
                     col = sql_identifier(column)
                     changed_by_column[column] = int(
-                        con.execute(f"SELECT count(*) FROM o JOIN n ON {on} WHERE o.{col} IS DISTINCT FROM n.{col}").fetchone()[0]
+                        con.execute(f"SELECT count(*) FROM o JOIN n ON {on} WHERE o.{col} IS DISTINCT FROM n.{col}").fetchall()[0][0]
                     )
                 samples["added"] = _records(con, f"SELECT n.* FROM n ANTI JOIN o ON {on} LIMIT {DIFF_SAMPLE_ROWS}")
                 samples["removed"] = _records(con, f"SELECT o.* FROM o ANTI JOIN n ON {on} LIMIT {DIFF_SAMPLE_ROWS}")
@@ -197,8 +197,8 @@ class DatasetStore(TableStore):
                 columns = ", ".join(sql_identifier(c) for c in common)
                 con.execute(f"CREATE TEMP VIEW o AS SELECT {columns} FROM {a}")
                 con.execute(f"CREATE TEMP VIEW n AS SELECT {columns} FROM {b}")
-                removed = int(con.execute("SELECT count(*) FROM (SELECT * FROM o EXCEPT ALL SELECT * FROM n)").fetchone()[0])
-                added = int(con.execute("SELECT count(*) FROM (SELECT * FROM n EXCEPT ALL SELECT * FROM o)").fetchone()[0])
+                removed = int(con.execute("SELECT count(*) FROM (SELECT * FROM o EXCEPT ALL SELECT * FROM n)").fetchall()[0][0])
+                added = int(con.execute("SELECT count(*) FROM (SELECT * FROM n EXCEPT ALL SELECT * FROM o)").fetchall()[0][0])
                 changed, unchanged = 0, before.rows - removed
                 samples["added"] = _records(con, f"SELECT * FROM n EXCEPT ALL SELECT * FROM o LIMIT {DIFF_SAMPLE_ROWS}")
                 samples["removed"] = _records(con, f"SELECT * FROM o EXCEPT ALL SELECT * FROM n LIMIT {DIFF_SAMPLE_ROWS}")

@@ -82,7 +82,7 @@ def _histogram(
     value = f"epoch({col})" if kind == "temporal" else f"{col}::DOUBLE"
     finite = f"{col} IS NOT NULL AND isfinite({value})"
     if bounds is None:
-        low, high = con.execute(f"SELECT min({value}), max({value}) FROM {table} WHERE {finite}").fetchone() or (None, None)
+        low, high = con.execute(f"SELECT min({value}), max({value}) FROM {table} WHERE {finite}").fetchall()[0] or (None, None)
         if low is None or high is None:
             return None
     else:
@@ -103,7 +103,7 @@ def _histogram(
         edges = [dt.datetime.fromtimestamp(e, dt.UTC).isoformat() for e in edges]
     histogram: dict[str, Any] = {"edges": edges, "counts": counts}
     if bounds is not None:
-        total = con.execute(f"SELECT count(*) FROM {table} WHERE {finite}").fetchone()
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {finite}").fetchall()[0]
         histogram["outside"] = int(total[0] if total else 0) - sum(counts)
     return histogram
 
@@ -112,7 +112,7 @@ def _core_bounds(con: duckdb.DuckDBPyConnection, table: str, name: str, full: di
     """The 1st-99th percentile range of a numeric column, when outliers stretch the full range
     so far that the bulk of the values would fall into a few bins."""
     col = sql_identifier(name)
-    low, high = con.execute(f"SELECT approx_quantile({col}::DOUBLE, [0.01, 0.99]) FROM {table} WHERE isfinite({col}::DOUBLE)").fetchone()[0] or (None, None)
+    low, high = con.execute(f"SELECT approx_quantile({col}::DOUBLE, [0.01, 0.99]) FROM {table} WHERE isfinite({col}::DOUBLE)").fetchall()[0][0] or (None, None)
     full_low, full_high = full["edges"][0], full["edges"][-1]
     if low is None or high is None or high <= low or (high - low) > CORE_RANGE_SHARE * (full_high - full_low):
         return None
@@ -124,7 +124,7 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
     table = f"read_parquet({sql_literal(str(path))})"
     schema = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
     columns = [(row[0], row[1], column_kind(row[1])) for row in schema]
-    total = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    total = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     exact_distinct = total is not None and total[0] <= EXACT_DISTINCT_MAX_ROWS
     selects = ["count(*)"]
     slots: list[tuple[int, str]] = []
@@ -138,7 +138,7 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
     # and can crash DuckDB.
     for start in range(0, len(slots), AGGREGATES_PER_QUERY):
         batch = slots[start : start + AGGREGATES_PER_QUERY]
-        values = con.execute(f"SELECT {', '.join(selects[1 + start : 1 + start + len(batch)])} FROM {table}").fetchone() or ()
+        values = con.execute(f"SELECT {', '.join(selects[1 + start : 1 + start + len(batch)])} FROM {table}").fetchall()[0] or ()
         for (index, key), value in zip(batch, values):
             stats[index][key] = value
     profiled = []

@@ -254,7 +254,7 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
     try:
         sniffed = con.execute(
             f"SELECT Delimiter, Quote, Escape, HasHeader, Columns FROM sniff_csv({sql_literal(str(path))}, {', '.join(args)})"
-        ).fetchone()
+        ).fetchall()[0]
     except duckdb.Error as exc:
         if "Invalid unicode" in str(exc):
             raise StudioError(f"{label}: {_translate_csv_error(duck_encoding)(exc)}") from None

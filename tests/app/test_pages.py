@@ -194,3 +194,105 @@ def test_sources_page_shows_a_failed_profile_and_retries(app_workspace, files, m
     app.run()
     assert app_workspace.sources.cached_profile("orders") is not None
     assert not app.error
+
+
+@pytest.fixture
+def restaurants(app_workspace, tmp_path) -> Workspace:
+    """The demo's two restaurant systems as sources."""
+    from studio.demo import write_demo_files
+
+    paths = write_demo_files(tmp_path / "demo")
+    app_workspace.sources.add_file(paths["restaurants_a"], "restaurants_a")
+    app_workspace.sources.add_database(f"sqlite:///{paths['restaurants_b']}", "restaurants_b", table="merchants")
+    return app_workspace
+
+
+def open_consolidate_with_inputs(*inputs: str) -> AppTest:
+    app = open_page("consolidate")
+    app.multiselect(key="rc_inputs").set_value(list(inputs)).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_consolidate_page_aligns_normalizes_and_builds_an_exact_dedupe(restaurants):
+    app = open_consolidate_with_inputs("restaurants_a", "restaurants_b")
+    assert "1,050 rows; a repeatable sample of 200." in texts(app)
+    app.selectbox(key="rc_norm_column").select("name").run()
+    app.selectbox(key="rc_norm_op").select("case").run()
+    app.button(key="rc_add_step").click().run()
+    assert "1 · Change case (to=lower)" in texts(app)
+    assert "Values the rules change (before → after)" in texts(app)
+    app.selectbox(key="rc_id").select("restaurant_id").run()
+    app.radio(key="rc_method").set_value("exact").run()
+    app.multiselect(key="rc_keys").set_value(["name", "zip"]).run()
+    app.text_input(key="rc_name").input("by_name").run()
+    app.text_input(key="rc_output").input("restaurants_exact").run()
+    app.button(key="rc_build").click().run()
+    assert not app.exception, app.exception
+    wait_jobs(restaurants)
+    built = restaurants.datasets.get("restaurants_exact")
+    assert built.rows < 1050 and built.origin["spec"]["normalize"][0]["column"] == "name"
+    assert restaurants.datasets.get("restaurants_exact_members").rows == 1050
+    assert [r["name"] for r in restaurants.datasets.recipes()] == ["by_name"]
+
+
+def test_consolidate_page_scores_fuzzy_pairs_and_takes_labels(restaurants):
+    app = open_consolidate_with_inputs("restaurants_a", "restaurants_b")
+    app.selectbox(key="rc_id").select("restaurant_id").run()
+    app.radio(key="rc_method").set_value("fuzzy").run()
+    assert not app.exception, app.exception
+    assert "comparisons in all" in texts(app)
+    app.button(key="rc_score").click().run()
+    wait_jobs(restaurants)
+    app.run()
+    assert not app.exception, app.exception
+    assert app.slider(key="rc_threshold").value == pytest.approx(0.9)
+    assert [m.label for m in app.metric][:4] == ["Rows", "Pairs linked", "Clusters", "Largest cluster"]
+    yes = next(b for b in app.button if b.key and b.key.startswith("rc_yes_"))
+    yes.click().run()
+    assert "1 labelled: 1 same entity, 0 different." in texts(app)
+    no = next(b for b in app.button if b.key and b.key.startswith("rc_no_"))
+    no.click().run()
+    assert "2 labelled: 1 same entity, 1 different." in texts(app)
+    app.text_input(key="rc_name").input("fuzzy").run()
+    app.text_input(key="rc_output").input("restaurants_fuzzy").run()
+    app.button(key="rc_save").click().run()
+    labels = restaurants.datasets.recipe("fuzzy").dedupe.labels
+    assert [label.match for label in labels] == [True, False]
+
+
+def test_consolidate_page_loads_a_saved_recipe_and_refuses_bad_sql(restaurants, tmp_path):
+    from studio.datasets import Recipe
+
+    restaurants.datasets.save_recipe(
+        Recipe.from_json({"name": "saved", "output": "out", "inputs": ["restaurants_a"], "sql": "SELECT * FROM input", "dedupe": {"method": "exact", "keys": ["zip"]}})
+    )
+    app = open_page("consolidate")
+    app.selectbox(key="rc_start").select("saved").run()
+    app.button(key="rc_load").click().run()
+    assert app.multiselect(key="rc_inputs").value == ["restaurants_a"]
+    assert app.radio(key="rc_method").value == "exact" and app.multiselect(key="rc_keys").value == ["zip"]
+    assert app.text_input(key="rc_output").value == "out"
+    (tmp_path / "secret.csv").write_text("a\n1\n")
+    app.text_area(key="rc_sql").input(f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')").run()
+    assert not app.exception, app.exception
+    assert any("reaches outside the lake" in e.value for e in app.error)
+
+
+def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
+    from studio.datasets import Recipe
+
+    app = open_page("datasets")
+    assert "No datasets yet" in texts(app)
+    recipe = Recipe.from_json({"name": "r", "output": "zips", "inputs": ["restaurants_a"], "dedupe": {"method": "exact", "keys": ["zip"]}, "id": "restaurant_id"})
+    restaurants.datasets.build(recipe)
+    restaurants.datasets.build(Recipe.from_json({**recipe.to_json(), "dedupe": {"method": "exact", "keys": ["city", "cuisine"]}}))
+    app = open_page("datasets")
+    assert app.selectbox(key="selected_dataset").value == "zips"
+    assert "zips  ·  v2" in texts(app)
+    assert "recipe r" in app.get("graphviz_chart")[0].proto.spec
+    labels = [m.label for m in app.metric]
+    assert {"Rows added", "Rows removed", "Rows changed", "Rows unchanged"} <= set(labels)
+    app.text_input(key="export_zips").input(str(tmp_path / "zips.csv")).run()
+    app.button(key="export_button_zips").click().run()
+    assert (tmp_path / "zips.csv").exists()

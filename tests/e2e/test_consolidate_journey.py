@@ -1,0 +1,111 @@
+"""The consolidation journey in headless Chromium: two sources → align → fuzzy dedupe →
+review pairs → build a dataset → see its lineage."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from studio import Workspace
+from studio.demo import write_demo_files
+from tests.e2e.test_browser import CHROMIUM, browser, page, settled, shoot  # noqa: F401 - fixtures
+from tests.helpers.servers import app_server
+
+pytestmark = pytest.mark.e2e
+assert CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def two_sources_url(tmp_path_factory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("journey")
+    workspace = Workspace.init(root / "ws")
+    paths = write_demo_files(root / "files")
+    workspace.sources.add_file(paths["restaurants_a"], "restaurants_a")
+    workspace.sources.add_database(f"sqlite:///{paths['restaurants_b']}", "restaurants_b", table="merchants")
+    with app_server(root / "ws") as url:
+        yield url
+
+
+def idle(page: Page) -> None:
+    """Wait until the script run an interaction started has finished."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
+
+
+def pick(page: Page, label: str, option: str) -> None:
+    """Choose ``option`` in the select box or multiselect labelled ``label``."""
+    idle(page)
+    box = page.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has=page.get_by_text(label, exact=True))
+    box.first.locator('[role="combobox"], input').first.click()
+    if not page.get_by_role("option", name=option, exact=True).count():
+        page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    idle(page)
+
+
+def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> None:
+    page.goto(f"{two_sources_url}/consolidate")
+    expect(page.get_by_role("heading", name="Consolidate")).to_be_visible()
+    pick(page, "Tables to consolidate (sources or datasets)", "restaurants_a")
+    page.keyboard.press("Escape")
+    pick(page, "Tables to consolidate (sources or datasets)", "restaurants_b")
+    page.keyboard.press("Escape")
+    # Aligned: 533 + 517 rows stacked, sampled in DuckDB for the preview.
+    expect(page.get_by_text("1,050 rows; a repeatable sample of 200.")).to_be_visible()
+
+    pick(page, "Column", "name")
+    pick(page, "Add a step", "Fold accents (é → e)")
+    page.get_by_role("button", name="Add step").click()
+    idle(page)
+    expect(page.get_by_text("1 · Fold accents (é → e)")).to_be_visible()
+    pick(page, "Add a step", "Change case")
+    page.get_by_role("button", name="Add step").click()
+    idle(page)
+    expect(page.get_by_text("Values the rules change (before → after)")).to_be_visible()
+
+    pick(page, "Id column (names each input row in the members table)", "restaurant_id")
+    page.get_by_text("fuzzy matching (Splink)").click()
+    expect(page.get_by_text(re.compile(r"comparisons in all"))).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Train and score pairs").click()
+    expect(page.get_by_text("Scored pairs by match weight")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Review pairs near the threshold")).to_be_visible()
+    shoot(page, "consolidate-fuzzy")
+
+    idle(page)
+    page.get_by_role("button", name="Same entity").first.click()
+    idle(page)
+    expect(page.get_by_text("1 labelled: 1 same entity, 0 different.")).to_be_visible()
+    page.get_by_role("button", name="Different").first.click()
+    idle(page)
+    expect(page.get_by_text("2 labelled: 1 same entity, 1 different.")).to_be_visible()
+
+    page.get_by_role("textbox", name="Recipe name").fill("restaurants")
+    page.get_by_role("textbox", name="Dataset name").fill("restaurants_golden")
+    page.get_by_role("textbox", name="Dataset name").press("Enter")
+    page.get_by_role("button", name="Build dataset").click()
+    expect(page.get_by_text(re.compile(r"Build restaurants_golden \(recipe restaurants\): done"))).to_be_visible(timeout=120_000)
+    shoot(page, "consolidate-built")
+
+    page.goto(f"{two_sources_url}/datasets")
+    expect(page.get_by_text("restaurants_golden  ·  v1")).to_be_visible()
+    page.get_by_role("tab", name="Lineage").click()
+    graph = page.locator('[data-testid="stGraphVizChart"] svg')
+    expect(graph).to_contain_text("restaurants_a v1")
+    expect(graph).to_contain_text("recipe restaurants")
+    shoot(page, "datasets-lineage")
+    page.get_by_role("tab", name="Preview").click()
+    settled(page)
+
+
+def test_a_refused_sql_step_says_why(page: Page, two_sources_url: str, tmp_path: Path) -> None:
+    page.goto(f"{two_sources_url}/consolidate")
+    pick(page, "Tables to consolidate (sources or datasets)", "restaurants_a")
+    page.keyboard.press("Escape")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\n1\n")
+    page.get_by_label(re.compile("One SELECT over")).fill(f"SELECT * FROM read_csv('{secret}')")
+    page.get_by_label(re.compile("One SELECT over")).press("Control+Enter")
+    expect(page.get_by_text("the query reaches outside the lake")).to_be_visible()
+    expect(page.get_by_text("Traceback")).to_have_count(0)
