@@ -59,6 +59,12 @@ def before_after(spec_json: str, column: str, signature: str) -> pd.DataFrame:
         return pipeline.before_after(column)
 
 
+@st.cache_data(max_entries=32, show_spinner="Counting duplicates…")
+def exact_summary(spec_json: str, signature: str) -> dict[str, Any]:
+    with store.pipeline(Recipe.from_json(json.loads(spec_json))) as pipeline:
+        return pipeline.exact_summary()
+
+
 @st.cache_data(max_entries=16, show_spinner="Looking at the data to suggest settings…")
 def suggested(spec_json: str, signature: str) -> dict[str, Any]:
     return suggested_config(current, Recipe.from_json(json.loads(spec_json))).to_json()
@@ -255,6 +261,19 @@ if method == "exact":
     dedupe = {"method": "exact", "keys": keys, "survivorship": survivorship} if keys else None
     if not keys:
         st.info("Pick the key columns.")
+    else:
+        try:
+            summary = exact_summary(json.dumps({**base_spec("dedupe"), "dedupe": dedupe}, sort_keys=True), lake_signature())
+        except StudioError as exc:
+            st.error(exc.message, icon=":material/error:")
+        else:
+            cols = st.columns(3)
+            cols[0].metric("Rows", f"{summary['rows']:,}")
+            cols[1].metric("Clusters (rows kept)", f"{summary['clusters']:,}")
+            cols[2].metric("Duplicates removed", f"{summary['removed']:,}")
+            if summary["removed_by"]:
+                st.caption("Which rule removed them (each removed row counts under the first rule on which it lost to its cluster's survivor): "
+                           + ", ".join(f"{rule.replace('_', ' ')} {rows:,}" for rule, rows in summary["removed_by"].items()))
 elif method == "fuzzy":
     spec_so_far = base_spec("dedupe")
     spec_json = json.dumps(spec_so_far, sort_keys=True)

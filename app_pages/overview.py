@@ -11,14 +11,16 @@ st.title("Overview")
 st.caption("Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
 
 sources = current.sources.list()
+datasets = current.datasets.list()
 summary = current.summary()
 jobs = current.jobs.list(limit=5)
 
-columns = st.columns(4)
+columns = st.columns(5)
 columns[0].metric("Sources", len(sources))
 columns[1].metric("Rows across sources", f"{sum(s.rows for s in sources):,}")
-columns[2].metric("Jobs running", summary["jobs"].get("running", 0) + summary["jobs"].get("queued", 0))
-columns[3].metric("Jobs failed", summary["jobs"].get("failed", 0))
+columns[2].metric("Datasets", len(datasets))
+columns[3].metric("Jobs running", summary["jobs"].get("running", 0) + summary["jobs"].get("queued", 0))
+columns[4].metric("Jobs failed", summary["jobs"].get("failed", 0))
 
 finished_messages(current)
 pending_jobs(current)
@@ -35,10 +37,16 @@ if not sources:
 else:
     st.markdown(
         "1. **Inspect each source's profile** on the Sources page: types, missing values, distributions, top values.\n"
-        "2. **Add more sources** (CSV, Parquet, JSON, Excel, SQLite, PostgreSQL); re-adding a changed file makes a new version.\n"
-        "3. **Follow long work on the Jobs page**: ingest and profiling run in the background and survive reloads."
+        "2. **Consolidate** sources on the Consolidate page: align their columns, normalize values and units, remove exact "
+        "and fuzzy duplicates (review the pairs Splink is unsure about), and build a versioned dataset. The demo's saved "
+        "recipes (load one there) resolve the two restaurant systems and build a training set.\n"
+        "3. **See the datasets** on the Datasets page: versions, lineage back to the sources, diffs between versions.\n"
+        "4. **Follow long work on the Jobs page**: ingest, profiling, scoring and builds run in the background and survive reloads."
     )
-    st.page_link("app_pages/sources.py", label="Open Sources", icon=":material/database:")
+    left, middle, right = st.columns(3)
+    left.page_link("app_pages/sources.py", label="Open Sources", icon=":material/database:")
+    middle.page_link("app_pages/consolidate.py", label="Open Consolidate", icon=":material/merge:")
+    right.page_link("app_pages/datasets.py", label="Open Datasets", icon=":material/table_view:")
 
     st.subheader("Sources")
     table = pd.DataFrame(

@@ -38,26 +38,32 @@ class Survivorship:
         return cls(data.get("newest_by"), tuple(data.get("source_priority") or ()), bool(data.get("most_complete")), dict(aggregate))
 
 
-def _order_by(rule: Survivorship, columns: list[str], source_column: str | None, row_id: str) -> tuple[str, list[str]]:
-    """The ORDER BY that ranks a cluster's rows (first: the survivor), and the columns it reads."""
-    terms, used = [], []
+def _order_terms(rule: Survivorship, columns: list[str], source_column: str | None) -> list[tuple[str, str, str]]:
+    """The survivorship rules in order, each as (name, SQL value, direction): a cluster's rows
+    are ranked by them, and the input order breaks the last ties."""
+    terms = []
     if rule.newest_by:
         if rule.newest_by not in columns:
             raise StudioError(f"newest_by: no column {rule.newest_by!r}")
-        terms.append(f"{sql_identifier(rule.newest_by)} DESC NULLS LAST")
-        used.append(rule.newest_by)
+        terms.append(("newest_by", sql_identifier(rule.newest_by), "DESC NULLS LAST"))
     if rule.source_priority:
         if source_column is None:
             raise StudioError("source_priority needs a source column (several sources)")
         cases = " ".join(f"WHEN {sql_literal(s)} THEN {i}" for i, s in enumerate(rule.source_priority))
-        terms.append(f"CASE {sql_identifier(source_column)} {cases} ELSE {len(rule.source_priority)} END")
-        used.append(source_column)
+        terms.append(("source_priority", f"CASE {sql_identifier(source_column)} {cases} ELSE {len(rule.source_priority)} END", "ASC"))
     if rule.most_complete:
         filled = " + ".join(f"({sql_identifier(c)} IS NOT NULL)::INTEGER" for c in columns)
-        terms.append(f"({filled}) DESC")
+        terms.append(("most_complete", f"({filled})", "DESC"))
+    return terms
+
+
+def _order_columns(rule: Survivorship, columns: list[str], source_column: str | None) -> list[str]:
+    used = [rule.newest_by] if rule.newest_by else []
+    if rule.source_priority and source_column:
+        used.append(source_column)
+    if rule.most_complete:
         used.extend(columns)
-    terms.append(sql_identifier(row_id))  # deterministic last tie-breaker: input order
-    return ", ".join(terms), used
+    return used
 
 
 def _select_list(columns: list[str] | tuple[str, ...], prefix: str = "") -> str:
@@ -81,9 +87,37 @@ class DedupePlan:
     keys: tuple[str, ...]
     row_id: str
     group: str
-    order: str
+    terms: tuple[tuple[str, str, str], ...]
     order_columns: tuple[str, ...]
     aggregate: tuple[tuple[str, str], ...]
+
+    @property
+    def order(self) -> str:
+        return ", ".join([f"{value} {direction}" for _, value, direction in self.terms] + [sql_identifier(self.row_id)])
+
+    def removed_by(self, survivors: str) -> str:
+        """How many rows each survivorship rule removed: every non-surviving row is counted
+        under the first rule on which it lost to its cluster's survivor (``input order`` when
+        it tied on all of them)."""
+        row_id = sql_identifier(self.row_id)
+        cases = " ".join(
+            f"WHEN ({value.replace('{side}', 'r')}) IS DISTINCT FROM ({value.replace('{side}', 's')}) THEN {sql_literal(name)}"
+            for name, value, _ in self._sided_terms()
+        )
+        reason = f"CASE {cases} ELSE 'input order' END" if cases else "'input order'"
+        return (
+            f"SELECT {reason} AS rule, count(*) AS rows FROM {survivors} r JOIN {survivors} s ON s.{row_id} = r.survivor "
+            f"WHERE r.{row_id} <> r.survivor GROUP BY 1 ORDER BY 2 DESC"
+        )
+
+    def _sided_terms(self) -> list[tuple[str, str, str]]:
+        """The order terms with every column reference written as ``{side}."col"``."""
+        sided = []
+        for name, value, direction in self.terms:
+            for column in sorted(set(self.order_columns), key=len, reverse=True):
+                value = value.replace(sql_identifier(column), "{side}." + sql_identifier(column))
+            sided.append((name, value, direction))
+        return sided
 
     def survivors(self, carry: tuple[str, ...] = ()) -> str:
         needed = _select_list([self.row_id, *self.keys, *self.order_columns, *carry])
@@ -137,11 +171,12 @@ def exact_dedupe_plan(
         if column in keys:
             raise StudioError(f"aggregate: {column!r} is a key column; keys are equal within a cluster")
     data_columns = [c for c in columns if c != row_id]
-    order, order_columns = _order_by(rule, data_columns, source_column, row_id)
+    terms = _order_terms(rule, data_columns, source_column)
+    order_columns = _order_columns(rule, data_columns, source_column)
     any_null = " OR ".join(f"{sql_identifier(k)} IS NULL" for k in keys)
     partition = ", ".join(sql_identifier(k) for k in keys)
     group = f"CASE WHEN {any_null} THEN {sql_identifier(row_id)} ELSE -1 END, {partition}"
-    return DedupePlan(table_sql, tuple(columns), tuple(keys), row_id, group, order, tuple(order_columns), tuple(rule.aggregate.items()))
+    return DedupePlan(table_sql, tuple(columns), tuple(keys), row_id, group, tuple(terms), tuple(order_columns), tuple(rule.aggregate.items()))
 
 
 def exact_dedupe_sql(

@@ -393,6 +393,20 @@ class RecipePipeline:
             raise StudioError(f"no id column {self.recipe.id_column!r} after the recipe's steps (columns: {', '.join(c for c in columns[:20] if c != ROW_ID)})")
         return columns
 
+    def exact_summary(self) -> dict[str, Any]:
+        """What the recipe's exact deduplication would do, before building: rows, clusters,
+        rows removed, and how many rows each survivorship rule removed."""
+        step = self.recipe.dedupe
+        if step is None or step.method != "exact":
+            raise StudioError("the recipe has no exact deduplication step")
+        columns = self.prepare(materialize=False)
+        source_column = SOURCE_COLUMN if SOURCE_COLUMN in columns else None
+        plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
+        self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors()}", "deduplicating")
+        rows, clusters = self.con.execute("SELECT count(*), count(DISTINCT survivor) FROM survivors").fetchall()[0]
+        removed_by = self.con.execute(plan.removed_by("survivors")).fetchall()
+        return {"rows": int(rows), "clusters": int(clusters), "removed": int(rows - clusters), "removed_by": {rule: int(n) for rule, n in removed_by}}
+
     def _labels_as_row_ids(self) -> list[tuple[int, int, bool]]:
         """The recipe's reviewed pairs, named by (source, id), as pairs of row ids."""
         step = self.recipe.dedupe

@@ -48,6 +48,7 @@ def test_overview_on_an_empty_workspace_loads_the_demo(app_workspace):
     wait_jobs(app_workspace)
     app.run()
     assert app.metric[0].label == "Sources" and app.metric[0].value == "4"
+    assert app.metric[2].label == "Datasets" and app.metric[2].value == "6"  # 4 recipes, 2 with members tables
     assert "Inspect each source's profile" in texts(app)
     assert [s.name for s in app_workspace.sources.list()] == ["couriers", "orders", "restaurants_a", "restaurants_b"]
 
@@ -57,7 +58,7 @@ def test_overview_lists_sources_and_recent_jobs(app_workspace, files):
     app_workspace.jobs.submit("test.fail", {}, title="a failing job")
     wait_jobs(app_workspace)
     app = open_page("overview")
-    assert app.metric[0].value == "1" and app.metric[3].value == "1"
+    assert app.metric[0].value == "1" and app.metric[4].label == "Jobs failed" and app.metric[4].value == "1"
     assert "orders" in app.dataframe[0].value["source"].tolist()
     assert app.dataframe[1].value["error"].tolist() == ["the input was wrong; fix it"]
 

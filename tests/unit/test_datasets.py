@@ -198,6 +198,11 @@ def test_every_input_row_maps_to_exactly_one_cluster(tmp_path_factory, rows, key
     assert sorted(members["id"]) == list(range(len(rows)))
     assert set(members["cluster_id"]) == set(golden["cluster_id"]) and len(golden) == result.stats["clusters"]
     assert golden["cluster_size"].sum() == len(rows)
+    # Idempotent: deduplicating the golden table again on the same keys changes no row.
+    workspace.datasets.build(Recipe.from_json({"output": "d2", "inputs": ["d"], "id": "id", "dedupe": {"method": "exact", "keys": keys}}))
+    again = workspace.datasets.preview("d2", 1000)
+    columns = ["source", "k", "n", "v", "id"]
+    assert again[columns].equals(golden[columns]) and (again["cluster_size"] == 1).all()
 
 
 def test_cli_contract(tmp_path, files):
@@ -228,3 +233,25 @@ def test_cli_contract(tmp_path, files):
     (tmp_path / "broken.json").write_text("{not json")
     assert_one_error_line(studio("consolidate", "run", tmp_path / "broken.json", "--workspace", ws, check=False), "not valid JSON")
     assert_one_error_line(studio("datasets", "show", "nope", "--workspace", ws, check=False), "no dataset 'nope'")
+
+
+def test_exact_summary_says_which_rule_removed_each_duplicate(tmp_path):
+    workspace = Workspace.init(tmp_path / "ws")
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "key": ["a", "a", "b", "b", "c", "c"],
+            "updated": [2, 1, 5, 5, 7, 7],
+            "phone": [None, "1", None, "2", "3", "3"],
+        }
+    ).to_parquet(tmp_path / "t.parquet", index=False)
+    workspace.sources.add_file(tmp_path / "t.parquet", "t")
+    recipe = Recipe.from_json(
+        {"output": "d", "inputs": ["t"], "id": "id", "dedupe": {"method": "exact", "keys": ["key"], "survivorship": {"newest_by": "updated", "most_complete": True}}}
+    )
+    with workspace.datasets.pipeline(recipe) as pipeline:
+        summary = pipeline.exact_summary()
+    # a: newer row 1 wins; b: tie on updated, row 4 has more values; c: full tie, input order.
+    assert summary == {"rows": 6, "clusters": 3, "removed": 3, "removed_by": {"newest_by": 1, "most_complete": 1, "input order": 1}}
+    assert workspace.datasets.build(recipe).stats["duplicates_removed"] == 3
+    assert list(workspace.datasets.preview("d")["id"]) == [1, 4, 5]

@@ -43,3 +43,42 @@ def test_demo_has_the_flaws_the_later_stages_fix(workspace):
     exact_overlap = len(set(a["name"]) & set(b["merchant_name"]))
     loose_overlap = len(normalize(a["name"]) & normalize(b["merchant_name"]))
     assert loose_overlap > exact_overlap + 50, "many names match only once case and punctuation are folded"
+    fixed_by_the_demo_recipes(workspace)
+
+
+def fixed_by_the_demo_recipes(workspace) -> None:
+    """The demo's saved recipes undo those flaws: one row per order, one unit per measure,
+    plausible delivery times joined to their restaurant and courier, and the two restaurant
+    systems resolved close to the truth."""
+    from collections import defaultdict
+    from itertools import combinations
+
+    from studio.demo import restaurant_truth
+
+    datasets = workspace.datasets
+    assert {r["name"] for r in datasets.recipes()} == {"restaurants", "couriers_clean", "orders_clean", "delivery_training"}
+    orders = datasets.preview("orders_clean", 1000)
+    assert datasets.get("orders_clean").rows == N_ORDERS and orders["cluster_size"].max() == 2
+    couriers = datasets.preview("couriers_clean", 1000)
+    assert set(couriers["speed_unit"]) == {"km/h"} and set(couriers["shift_unit"]) == {"min"}
+    assert couriers["avg_speed"].between(5, 60).all() and couriers["shift_length"].isin([240, 360, 480, 600]).all()
+    training = datasets.get("delivery_training")
+    with workspace.lake.connect() as con:
+        table = f"read_parquet({sql_literal(str(training.path))})"
+        low, high, no_restaurant, no_courier = con.execute(
+            f"SELECT min(delivery_minutes), max(delivery_minutes), count(*) FILTER (WHERE cuisine IS NULL), count(*) FILTER (WHERE vehicle IS NULL) FROM {table}"
+        ).fetchall()[0]
+    assert 1 <= low and high <= 240 and no_courier == 0
+    assert no_restaurant < training.rows * 0.02
+    assert {i["table"] for i in training.origin["inputs"]} == {"orders_clean", "restaurants", "couriers_clean"}
+
+    truth = restaurant_truth()
+    members = datasets.preview("restaurants_members", 1000)
+    found, real = defaultdict(list), defaultdict(list)
+    for source, rid, cluster in zip(members["source"], members["restaurant_id"], members["cluster_id"]):
+        found[cluster].append((source, rid))
+        real[truth[(source, rid)]].append((source, rid))
+    pairs = lambda groups: {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2)}  # noqa: E731
+    predicted, expected = pairs(found), pairs(real)
+    precision, recall = len(predicted & expected) / len(predicted), len(predicted & expected) / len(expected)
+    assert precision >= 0.9 and recall >= 0.85, (precision, recall)
