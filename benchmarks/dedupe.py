@@ -60,7 +60,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from _measure import Measurement, Outcome, log, run_measured, warm_page_cache
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -92,44 +93,6 @@ NOTE_WORDS = ["called", "about", "invoice", "moved", "asked", "for", "refund", "
 START_EPOCH_S = 1_640_995_200  # 2022-01-01 00:00:00 UTC
 FIRST_BIRTH_DAY = -10_957  # 1940-01-01 as days since 1970-01-01
 BIRTH_DAYS = 24_000
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One run of one contender."""
-
-    seconds: float
-    cpu_seconds: float
-    peak_rss_kb: int
-
-
-@dataclass
-class Outcome:
-    """All runs of one contender: the best (minimum) time, the highest peak memory."""
-
-    name: str
-    runs: list[Measurement] = field(default_factory=list)
-    details: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def best(self) -> int:
-        return min(range(len(self.runs)), key=lambda i: self.runs[i].seconds)
-
-    @property
-    def best_seconds(self) -> float:
-        return self.runs[self.best].seconds
-
-    @property
-    def best_cpu_seconds(self) -> float:
-        return min(run.cpu_seconds for run in self.runs)
-
-    @property
-    def peak_mb(self) -> float:
-        return max(run.peak_rss_kb for run in self.runs) / 1024
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ the data
@@ -247,39 +210,7 @@ def ensure_data(rows: int) -> Path:
     return path
 
 
-def warm_page_cache(path: Path) -> None:
-    with open(path, "rb") as handle:
-        while handle.read(16 * 1024 * 1024):
-            pass
-
-
 # ------------------------------------------------------------------ running
-
-
-# The launcher (as in ingest.py): runs a command and writes its wall seconds, CPU seconds and
-# peak RSS to the file named first, so the child's ru_maxrss is not inflated by this process.
-MEASURE = """\
-import json, os, sys, time
-result, argv = sys.argv[1], sys.argv[2:]
-started = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - started
-with open(result, "w") as handle:
-    json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_kb": usage.ru_maxrss}, handle)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def run_measured(command: list[str], scratch: Path) -> tuple[Measurement, str]:
-    """Run ``command``; return its measurement and stdout. Fails on a non-zero exit."""
-    result = scratch / "measure.json"
-    completed = subprocess.run([sys.executable, "-c", MEASURE, str(result), *command], capture_output=True, text=True, cwd=ROOT)
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])[:200]} ... failed with exit code {completed.returncode}:\n{completed.stderr.strip()[-3000:]}")
-    measured = Measurement(**json.loads(result.read_text()))
-    result.unlink()
-    return measured, completed.stdout
 
 
 def sql_literal(text: str | Path) -> str:

@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _measure import MEASURE, log
+
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROWS = 1_000_000
@@ -48,10 +50,6 @@ MEMORY_LIMIT = "6GB"
 F1_FLOOR = 0.95
 SECONDS_FLOOR = 600.0
 MEMORY_FLOOR_MB = 8192
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ the data
@@ -120,22 +118,6 @@ print(json.dumps({{
     "threshold": result.parameters["threshold"], "probability_two_random_records_match": result.parameters.get("probability_two_random_records_match"),
 }}))
 """
-
-# The launcher: runs a command and writes its wall seconds, CPU seconds and peak RSS to the file
-# named first (see benchmarks/ingest.py: a child's ru_maxrss starts at the high-water mark of the
-# process that spawned it, so the child is spawned from this small process, not from the benchmark).
-MEASURE = """\
-import json, os, sys, time
-result, argv = sys.argv[1], sys.argv[2:]
-started = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - started
-with open(result, "w") as handle:
-    json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_kb": usage.ru_maxrss}, handle)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
 
 def run(path: Path, rows: int) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="dedupe-fuzzy-", dir=DATA_DIR))

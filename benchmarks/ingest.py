@@ -35,11 +35,9 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from _measure import Measurement, Outcome, log, run_measured, warm_page_cache
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 DEFAULT_ROWS = 10_000_000
@@ -63,39 +62,6 @@ WEATHER = ["clear", "cloudy", "rain", "snow", "fog", "windy"]
 STATUSES = ["delivered", "cancelled", "refunded"]
 STATUS_WEIGHTS = [0.94, 0.04, 0.02]
 START_EPOCH_S = 1_704_067_200  # 2024-01-01 00:00:00 UTC
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One run of one contender."""
-
-    seconds: float
-    cpu_seconds: float
-    peak_rss_kb: int
-
-
-@dataclass
-class Outcome:
-    """All runs of one contender: the best (minimum) time, the highest peak memory."""
-
-    name: str
-    runs: list[Measurement] = field(default_factory=list)
-
-    @property
-    def best_seconds(self) -> float:
-        return min(run.seconds for run in self.runs)
-
-    @property
-    def best_cpu_seconds(self) -> float:
-        return min(run.cpu_seconds for run in self.runs)
-
-    @property
-    def peak_mb(self) -> float:
-        return max(run.peak_rss_kb for run in self.runs) / 1024
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ the data
@@ -190,41 +156,7 @@ def ensure_csv(rows: int) -> Path:
     return path
 
 
-def warm_page_cache(path: Path) -> None:
-    with open(path, "rb") as handle:
-        while handle.read(READ_BLOCK):
-            pass
-
-
 # ------------------------------------------------------------------ running
-
-
-# The launcher: runs a command and writes its wall seconds, CPU seconds and peak RSS to the file
-# named first. A child's ru_maxrss starts at the high-water mark of the process that spawned it
-# (Linux carries it over at exec), so contenders are spawned from this small process, not from
-# the benchmark, whose memory grows while it generates the CSV.
-MEASURE = """\
-import json, os, sys, time
-result, argv = sys.argv[1], sys.argv[2:]
-started = time.perf_counter()
-pid = os.posix_spawn(argv[0], argv, os.environ)
-_, status, usage = os.wait4(pid, 0)
-seconds = time.perf_counter() - started
-with open(result, "w") as handle:
-    json.dump({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_kb": usage.ru_maxrss}, handle)
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def run_measured(command: list[str], scratch: Path) -> tuple[Measurement, str]:
-    """Run ``command``; return its measurement and stdout. Fails on a non-zero exit."""
-    result = scratch / "measure.json"
-    completed = subprocess.run([sys.executable, "-c", MEASURE, str(result), *command], capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])} ... failed with exit code {completed.returncode}:\n{completed.stderr.strip()[-2000:]}")
-    measured = Measurement(**json.loads(result.read_text()))
-    result.unlink()
-    return measured, completed.stdout
 
 
 def studio_command() -> str:
