@@ -82,3 +82,16 @@ def run_measured(command: list[str], scratch: Path, cwd: Path | None = None) -> 
     measured = Measurement(**json.loads(result.read_text()))
     result.unlink()
     return measured, completed.stdout
+
+
+def data_is_current(path: Path, marker: Path, facts: dict[str, Any]) -> bool:
+    """Whether a generated data file is there and was made with these ``facts`` (rows, seed,
+    generator version) and its recorded size, so it can be reused instead of regenerated."""
+    if not path.exists() or not marker.exists():
+        return False
+    recorded = json.loads(marker.read_text())
+    return all(recorded.get(key) == value for key, value in {**facts, "bytes": path.stat().st_size}.items())
+
+
+def write_data_marker(path: Path, marker: Path, facts: dict[str, Any]) -> None:
+    marker.write_text(json.dumps({**facts, "bytes": path.stat().st_size}) + "\n")

@@ -68,7 +68,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from _measure import Measurement, Outcome, log, run_measured, warm_page_cache
+from _measure import Measurement, Outcome, data_is_current, log, run_measured, warm_page_cache, write_data_marker
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -159,12 +159,7 @@ def _chunk(rng: np.random.Generator, first_row: int, who: np.ndarray, people: di
 
 
 def _is_current(path: Path, rows: int) -> bool:
-    marker = path.with_suffix(".json")
-    if not path.exists() or not marker.exists():
-        return False
-    facts = json.loads(marker.read_text())
-    expected = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION, "bytes": path.stat().st_size}
-    return all(facts.get(key) == value for key, value in expected.items())
+    return data_is_current(path, path.with_suffix(".json"), {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION})
 
 
 def ensure_data(rows: int) -> Path:
@@ -204,8 +199,7 @@ def ensure_data(rows: int) -> Path:
         if writer is not None:
             writer.close()
     os.replace(partial, path)
-    facts = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION, "bytes": path.stat().st_size}
-    path.with_suffix(".json").write_text(json.dumps(facts) + "\n")
+    write_data_marker(path, path.with_suffix(".json"), {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION})
     log(f"generated {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.1f} s")
     return path
 

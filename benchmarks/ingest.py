@@ -45,7 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from _measure import Measurement, Outcome, log, run_measured, warm_page_cache
+from _measure import Measurement, Outcome, data_is_current, log, run_measured, warm_page_cache, write_data_marker
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 DEFAULT_ROWS = 10_000_000
@@ -111,12 +111,7 @@ def _marker(path: Path) -> Path:
 
 
 def _is_current(path: Path, rows: int) -> bool:
-    marker = _marker(path)
-    if not path.exists() or not marker.exists():
-        return False
-    facts = json.loads(marker.read_text())
-    expected = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION, "bytes": path.stat().st_size}
-    return all(facts.get(key) == value for key, value in expected.items())
+    return data_is_current(path, _marker(path), {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION})
 
 
 def ensure_csv(rows: int) -> Path:
@@ -150,8 +145,7 @@ def ensure_csv(rows: int) -> Path:
         if writer is not None:
             writer.close()
     os.replace(partial, path)
-    facts = {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION, "bytes": path.stat().st_size}
-    _marker(path).write_text(json.dumps(facts) + "\n")
+    write_data_marker(path, _marker(path), {"rows": rows, "seed": SEED, "generator": GENERATOR_VERSION})
     log(f"generated {path.stat().st_size / 1e6:,.0f} MB in {time.perf_counter() - started:.1f} s")
     return path
 
