@@ -316,6 +316,12 @@ elif method == "fuzzy":
             cols[1].metric("Pairs linked", f"{numbers['linked_pairs']:,}", help=f"of {review.summary['pairs']:,} scored")
             cols[2].metric("Clusters", f"{numbers['clusters']:,}")
             cols[3].metric("Largest cluster", numbers["largest_cluster"])
+            if numbers["largest_cluster"] > max(20, numbers["rows"] // 100):
+                st.warning(
+                    f"One cluster holds {numbers['largest_cluster']:,} rows: records are being chained together. "
+                    "Raise the threshold, compare more columns, or review pairs to teach the model.",
+                    icon=":material/warning:",
+                )
             review_pairs(review, threshold, labels, pair_labels)
     if dedupe is not None:
         dedupe["config"]["threshold"] = state.get("rc_threshold", 0.9)

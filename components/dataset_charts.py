@@ -23,7 +23,8 @@ def lineage_dot(graph: dict[str, Any]) -> str:
     left to right: sources, recipes, datasets."""
     lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [color="#888888"];']
     for node in graph["nodes"]:
-        label = node["label"] + (f"\n{node['rows']:,} rows" if node.get("rows") is not None else "")
+        rows = node.get("rows")
+        label = node["label"] + (f"\n{rows:,} row{'' if rows == 1 else 's'}" if rows is not None else "")
         lines.append(f"  {_quote(node['id'])} [label={_quote(label)}, {NODE_STYLES.get(node['kind'], '')}];")
     for left, right in graph["edges"]:
         lines.append(f"  {_quote(left)} -> {_quote(right)};")

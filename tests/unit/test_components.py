@@ -44,3 +44,47 @@ def test_core_histogram_title_says_what_is_left_out():
     figure = histogram_figure(column, core=True)
     assert figure.layout.title.text == "Distribution of amount (middle 98%)"
     assert histogram_figure(PROFILE["columns"][0], core=True) is None
+
+
+def test_lineage_dot_draws_every_node_and_edge_with_safe_labels():
+    from components.dataset_charts import lineage_dot
+
+    graph = {
+        "nodes": [
+            {"id": "source:a:v1", "label": 'a "quoted" v1', "kind": "source", "rows": 1},
+            {"id": "recipe:r:1", "label": "recipe r", "kind": "recipe"},
+            {"id": "dataset:d:v2", "label": "d v2", "kind": "dataset", "rows": 1200},
+        ],
+        "edges": [["source:a:v1", "recipe:r:1"], ["recipe:r:1", "dataset:d:v2"]],
+    }
+    dot = lineage_dot(graph)
+    assert dot.startswith("digraph lineage {") and dot.rstrip().endswith("}")
+    assert '"source:a:v1" -> "recipe:r:1";' in dot and '"recipe:r:1" -> "dataset:d:v2";' in dot
+    assert 'label="a \\"quoted\\" v1\\n1 row"' in dot and "1,200 rows" in dot
+    assert "shape=cylinder" in dot and "shape=hexagon" in dot
+
+
+def test_match_weight_figure_marks_linked_pairs_right_of_the_threshold():
+    from components.dataset_charts import match_weight_figure, probability_to_weight
+
+    assert probability_to_weight(0.5) == 0 and round(probability_to_weight(0.8), 6) == 2
+    histogram = [{"weight_from": w, "weight_to": w + 1, "pairs": 10 * (w + 6)} for w in range(-5, 5)]
+    figure = match_weight_figure(histogram, threshold_weight=2.0)
+    bars = figure.data[0]
+    assert list(bars.y) == [10 * (w + 6) for w in range(-5, 5)]
+    assert [c == "#3c8d5a" for c in bars.marker.color] == [w + 0.5 >= 2 for w in range(-5, 5)]
+    assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text == "pairs"
+
+
+def test_mapping_table_round_trips_to_a_recipe_schema():
+    from components.recipe_form import mapping_frame, mapping_from_frame
+
+    suggestion = {
+        "schema": [{"name": "id", "type": "VARCHAR"}, {"name": "zip", "type": None}],
+        "inputs": [{"table": "a", "columns": {"id": "id", "zip": "zip"}}, {"table": "b", "columns": {"id": "code", "zip": None}}],
+    }
+    frame = mapping_frame(suggestion)
+    assert list(frame.columns) == ["target", "type", "from a", "from b"]
+    schema, inputs = mapping_from_frame(frame, ["a", "b"])
+    assert schema == [{"name": "id", "type": "VARCHAR"}, {"name": "zip", "type": None}]
+    assert inputs == [{"table": "a", "columns": {"id": "id", "zip": "zip"}}, {"table": "b", "columns": {"id": "code", "zip": None}}]
