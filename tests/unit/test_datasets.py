@@ -255,3 +255,31 @@ def test_exact_summary_says_which_rule_removed_each_duplicate(tmp_path):
     assert summary == {"rows": 6, "clusters": 3, "removed": 3, "removed_by": {"newest_by": 1, "most_complete": 1, "input order": 1}}
     assert workspace.datasets.build(recipe).stats["duplicates_removed"] == 3
     assert list(workspace.datasets.preview("d")["id"]) == [1, 4, 5]
+
+
+def test_cli_fuzzy_dedupe_with_suggested_settings_and_a_config_file(tmp_path):
+    from studio.demo import write_demo_files
+
+    ws = tmp_path / "ws"
+    paths = write_demo_files(tmp_path / "demo")
+    studio("init", "--workspace", ws)
+    studio("sources", "add", paths["restaurants_a"], "--name", "partner", "--workspace", ws)
+    document = studio_json("dedupe", "--source", "partner", "--id", "restaurant_id", "--out", "partner_resolved", "--fuzzy", "--workspace", ws)
+    assert document["rows_in"] == 533 and document["dataset"] == "partner_resolved" and document["version"] == 1
+    assert document["clusters"] == document["rows_out"] and 0 < document["rows_out"] <= 533
+    assert document["stats"]["fuzzy"]["config"]["comparisons"]  # suggested from the data
+    members = studio_json("sql", "SELECT count(*), count(DISTINCT restaurant_id), min(match_probability) FROM partner_resolved_members", "--workspace", ws)
+    assert members["rows"][0][:2] == [533, 533] and members["rows"][0][2] > 0
+    config = {"comparisons": [{"column": "name", "kind": "name"}, {"column": "address", "kind": "string"}], "blocking": [["zip"]], "threshold": 0.95}
+    (tmp_path / "fuzzy.json").write_text(json.dumps(config))
+    again = studio_json("dedupe", "--source", "partner", "--id", "restaurant_id", "--out", "partner_resolved", "--fuzzy", "--config", tmp_path / "fuzzy.json", "--threshold", "0.99", "--workspace", ws)
+    assert again["stats"]["fuzzy"]["config"]["threshold"] == 0.99 and again["stats"]["fuzzy"]["config"]["blocking"] == [["zip"]]
+    assert again["unchanged"] == (again["version"] == 1)  # same clusters, same bytes: no new version
+    (tmp_path / "bad.json").write_text(json.dumps({**config, "comparisons": [{"column": "name", "kind": "soundex"}]}))
+    bad = studio("dedupe", "--source", "partner", "--id", "restaurant_id", "--out", "x", "--fuzzy", "--config", tmp_path / "bad.json", "--quiet", "--workspace", ws, check=False)
+    assert_one_error_line(bad, "kind must be one of")
+    tight = {**config, "max_comparisons": 10}
+    (tmp_path / "tight.json").write_text(json.dumps(tight))
+    refused = studio("dedupe", "--source", "partner", "--id", "restaurant_id", "--out", "x", "--fuzzy", "--config", tmp_path / "tight.json", "--quiet", "--workspace", ws, check=False)
+    assert_one_error_line(refused, "more than max_comparisons (10)")
+    assert [d["name"] for d in studio_json("datasets", "list", "--workspace", ws)] == ["partner_resolved", "partner_resolved_members"]
