@@ -12,10 +12,16 @@ user: every expression is built here from validated column names and kinds.
    punctuation; dates and numbers cast), under safe internal names;
 2. a refusal when the blocking rules would generate more than ``max_comparisons`` pairs;
 3. u probabilities from random pairs (``estimate_u_using_random_sampling``, deterministic under
-   ``config.seed``), m probabilities by expectation maximisation blocking on each rule in
-   turn; a comparison that every rule blocks on gets one more EM pass on a rule built from
-   other columns, or keeps Splink's defaults (``parameters`` says which); the probability that
-   two random records match is derived from the EM sessions;
+   ``config.seed``); m probabilities by expectation maximisation blocking on each rule, one
+   independent session per rule, each level's m the median over the sessions that could
+   estimate it; a comparison that every rule blocks on gets one more EM session on a rule built
+   from other columns, or keeps Splink's defaults (``parameters`` says which). Redundancy is
+   taken out first, as it drives EM to "every pair matches": a compared column that duplicates
+   another (a city with exactly one zip) scores nothing and is not trained, and a session does
+   not train a column that its rule's blocks (nearly) always agree on (the city when blocking
+   on the zip). The probability that two random records match is derived from the sessions'
+   shares of matches and their rules' pair counts, capped at ``MAX_MATCHES_PER_ROW`` matches a
+   row;
 4. predictions over the blocking rules, then clustering by connected components in DuckDB.
 
 Labels (pairs of row ids a user confirmed as the same entity or rejected) are used as follows:
@@ -35,8 +41,8 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import statistics
 import re
+import statistics
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -48,7 +54,7 @@ from typing import Any
 import duckdb
 
 from studio.errors import StudioError
-from studio.lake import sql_identifier, sql_literal
+from studio.lake import sql_identifier
 
 COMPARISON_KINDS = ("name", "string", "exact", "date", "number", "email", "postcode", "phone")
 MIN_LABELS_EACH = 5  # confirmed and rejected pairs needed before labels choose the threshold
@@ -64,6 +70,8 @@ _TABLE_PREFIX = "__studio_fuzzy_"
 _BLOCKING_KINDS = ("name", "email", "date", "postcode", "phone", "exact", "string", "number")
 # Prior chance that two records of the same entity agree exactly on a column of this kind; used
 # only to choose blocking rules when suggesting a configuration.
+MIN_FILLED_SHARE = 0.6  # suggest_config leaves out columns filled in fewer rows than this
+PREFIX_LENGTH = 4  # suggest_config also considers blocking on the first characters of names and strings
 _STABILITY = {"name": 0.85, "email": 0.8, "date": 0.88, "postcode": 0.8, "phone": 0.85, "exact": 0.92, "string": 0.7, "number": 0.85}
 _NAME_WORDS = {"name", "first", "last", "surname", "forename", "given", "family", "middle", "fname", "lname", "firstname", "lastname", "givenname", "familyname"}
 _EMAIL_WORDS = {"email", "mail", "e_mail"}
@@ -71,8 +79,6 @@ _PHONE_WORDS = {"phone", "tel", "telephone", "mobile", "cell", "fax"}
 _POSTCODE_WORDS = {"postcode", "zip", "zipcode", "postal", "postalcode", "plz", "post"}
 _ID_WORDS = {"id", "uuid", "guid", "key", "pk", "code", "number", "no", "nr", "ref", "reference", "hash"}
 _METADATA_WORDS = {"created", "updated", "modified", "loaded", "ingested", "inserted", "timestamp", "at"}
-
-_log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ configuration
@@ -247,8 +253,11 @@ def _is_temporal(dtype: str) -> bool:
     return dtype == "DATE" or dtype.startswith("TIMESTAMP")
 
 
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+
+
 def _is_numeric(dtype: str) -> bool:
-    return dtype.split("(")[0] in {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL"}
+    return dtype in _INTEGER_TYPES or dtype.split("(")[0] in {"FLOAT", "DOUBLE", "REAL", "DECIMAL"}
 
 
 def _text_sql(column: str) -> str:
@@ -259,7 +268,8 @@ def _text_sql(column: str) -> str:
 def _normalized_sql(column: str, kind: str, dtype: str) -> str:
     """The value a comparison of ``kind`` sees, as a DuckDB expression over ``column``."""
     if kind == "name":
-        return f"nullif(trim(regexp_replace(regexp_replace({_text_sql(column)}, '[^a-z '' -]', '', 'g'), '\\s+', ' ', 'g')), '')"
+        letters = f"regexp_replace({_text_sql(column)}, '[^\\p{{L}}\\p{{M}} ''-]', '', 'g')"  # any script; no digits or punctuation
+        return f"nullif(trim(regexp_replace({letters}, '\\s+', ' ', 'g')), '')"
     if kind == "email":
         return f"nullif(lower(trim(CAST({column} AS VARCHAR))), '')"
     if kind == "postcode":
@@ -291,7 +301,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, row_id: str, config: Fu
     types = _describe(con, table)
     if row_id not in types:
         raise StudioError(f"no row id column {row_id!r} in {table!r}")
-    if not (_is_numeric(types[row_id]) and "." not in types[row_id] and types[row_id].split("(")[0] not in {"FLOAT", "DOUBLE", "REAL", "DECIMAL"}):
+    if types[row_id] not in _INTEGER_TYPES:
         raise StudioError(f"row id column {row_id!r} must be a whole-number column, not {types[row_id]}")
     for comparison in config.comparisons:
         if comparison.column not in types:
@@ -398,8 +408,8 @@ def _comparison_dict(internal: str, kind: str, name_columns: list[str]) -> dict[
         level(f"abs({l} - {r}) <= 0.1 * greatest(abs({l}), abs({r}))", "within 10%")
     elif kind == "postcode":
         level(_one_edit(l, r), "one character differs")
-        level(f"left({l}, length({l}) - 3) = left({r}, length({r}) - 3) AND length({l}) > 4", "same area and district")
-        level(f"left({l}, 2) = left({r}, 2)", "same first two characters")
+        level(f"left({l}, length({l}) - 3) = left({r}, length({r}) - 3) AND length({l}) > 4", "same but the last 3 characters")
+        level(f"left({l}, 2) = left({r}, 2)", "same first 2 characters")
     elif kind == "phone":
         level(f"right({l}, 7) = right({r}, 7) AND length({l}) >= 7", "same last seven digits")
         level(_one_edit(l, r), "one digit differs")
@@ -583,9 +593,21 @@ def _train(con: duckdb.DuckDBPyConnection, prepared: _Prepared, config: FuzzyCon
     sessions that could estimate it (then rescaled to sum to 1). Sessions are independent on
     purpose: blocking on a column makes agreement on correlated columns (postcode and city,
     names and e-mail) look certain, and a later session started from such values stays stuck
-    there; the median outvotes the one biased session. Lambda is the median (over sessions, of
-    reciprocals) of each session's share of matches with the blocking rule's own evidence
-    taken out, as Splink derives it.
+    there; the median outvotes the one biased session.
+
+    Two kinds of redundancy make EM degenerate (with u fixed from random pairs, pairs that agree
+    on a column far more often than random pairs do are explained as matches, up to "every
+    blocked pair matches"), so they are taken out before EM:
+
+    - a compared column that duplicates another one (city and zip when each city has one zip:
+      agreeing on one means agreeing on the other) counts the same evidence twice; it is left
+      out of training and scores nothing (m = u), see ``_redundant_columns``;
+    - a compared column that (nearly) always agrees within a rule's blocks (city when blocking
+      on zip) says nothing there; that session does not train it, see ``_implied_columns``.
+
+    Each EM session sees only the comparisons it can estimate. Lambda is derived from each
+    session's share of matches among its blocked pairs: share x blocked pairs = matches in the
+    blocks = lambda x all pairs x the chance that a match is in the blocks (see ``_lambda``).
     """
     from splink.internals.exceptions import SplinkException
 
@@ -596,51 +618,162 @@ def _train(con: duckdb.DuckDBPyConnection, prepared: _Prepared, config: FuzzyCon
         linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=config.seed, min_count_per_level=None, num_chunks=1)
         model = linker.misc.save_model_to_json()
     covered = _comparison_columns(prepared)
+    redundant = _redundant_columns(con, prepared)
+    filled = _filled_shares(con, prepared)
     trained: set[str] = set()
     estimates: dict[tuple[int, int], list[float]] = {}
-    blocked_lambdas: list[tuple[float, list[tuple[str, int | None]]]] = []
+    blocked_lambdas: list[tuple[float, int, list[tuple[str, int | None]]]] = []
     sessions: list[dict[str, Any]] = []
+    index_of = {c["output_column_name"]: ci for ci, c in enumerate(model["comparisons"])}
 
     def em(rule: str, text: str, count: int, keys: list[tuple[str, int | None]]) -> None:
         used = {c for c, _ in keys}
-        estimable = [c for c, cols in covered.items() if not cols & used]
+        estimable = [c for c, cols in covered.items() if not cols & used and c not in redundant]
         if not estimable or count == 0:
             sessions.append({"rule": text, "trained": [], "skipped": "no pairs" if count == 0 else "the rule uses every compared column"})
             return
-        try:
-            with _linked(con, prepared, model) as linker:
-                session = linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=float(EM_MAX_PAIRS) if count > EM_MAX_PAIRS else None, fix_u_probabilities=True
-                )
-                after = linker.misc.save_model_to_json()
-        except (SplinkException, ValueError, ZeroDivisionError, duckdb.Error) as error:
-            sessions.append({"rule": text, "trained": [], "skipped": str(error).splitlines()[0][:200]})
+        implied = _implied_columns(con, prepared, keys, estimable)
+        estimable = [c for c in estimable if c not in implied]
+        if not estimable:
+            sessions.append({"rule": text, "trained": [], "skipped": "every other compared column agrees within the rule's blocks", "implied": [c for c in covered if c in implied]})
             return
-        for ci, (before_c, after_c) in enumerate(zip(model["comparisons"], after["comparisons"])):
-            if before_c["output_column_name"] not in estimable:
-                continue
+        note: dict[str, Any] = {"rule": text}
+        if implied:
+            note["implied"] = [c for c in covered if c in implied]
+        while True:
+            session_model = copy.deepcopy(model)
+            session_model["comparisons"] = [c for c in model["comparisons"] if c["output_column_name"] in estimable]
+            try:
+                with _linked(con, prepared, session_model) as linker:
+                    session = linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, max_pairs=float(EM_MAX_PAIRS) if count > EM_MAX_PAIRS else None, fix_u_probabilities=True
+                    )
+                    after = linker.misc.save_model_to_json()
+                break
+            except (SplinkException, ValueError, ZeroDivisionError, duckdb.Error) as error:
+                message = str(error).splitlines()[0][:200]
+                sparse = [c for c in estimable if filled[c] < MIN_FILLED_SHARE]
+                if "below the minimum allowed" in message and sparse and len(sparse) < len(estimable):
+                    # An m driven to zero: typically a mostly empty column whose filled pairs
+                    # are all non-matches (a column only one of two merged systems has).
+                    # Try again without the mostly empty columns.
+                    estimable = [c for c in estimable if c not in sparse]
+                    note["left_out"] = sparse
+                    continue
+                sessions.append({**note, "trained": [], "skipped": message})
+                return
+        for before_c, after_c in zip(session_model["comparisons"], after["comparisons"]):
+            ci = index_of[before_c["output_column_name"]]
             for li, (before_l, after_l) in enumerate(zip(before_c["comparison_levels"], after_c["comparison_levels"])):
                 m = after_l.get("m_probability")
                 # A level EM never saw keeps its starting value exactly: not an estimate.
                 if isinstance(m, float) and not after_l.get("is_null_level") and m != before_l.get("m_probability"):
                     estimates.setdefault((ci, li), []).append(m)
-        blocked_lambdas.append((float(session.core_model_settings.probability_two_random_records_match), keys))
+        blocked_lambdas.append((float(session.core_model_settings.probability_two_random_records_match), count, keys))
         trained.update(estimable)
-        sessions.append({"rule": text, "trained": estimable})
+        sessions.append({**note, "trained": estimable})
 
     for index, (rule, keys) in enumerate(zip(prepared.rules, prepared.rule_keys)):
         _progress(on_progress, 0.2 + 0.35 * index / len(prepared.rules), f"training m by EM on rule {index + 1} of {len(prepared.rules)}")
         em(rule, _rule_text(config.blocking[index]), raw[index], keys)
-    for column in sorted(set(covered) - trained):
+    tried = set(prepared.rules)
+    for column in sorted(set(covered) - trained - set(redundant)):
         if column in trained:
             continue
-        fallback = _fallback_rule(con, prepared, covered[column])
-        if fallback is not None:
+        fallback = _fallback_rule(con, prepared, covered[column] | set(redundant))
+        if fallback is not None and fallback[0] not in tried:
+            tried.add(fallback[0])
             em(*fallback)
     _set_m(model, estimates)
-    model["probability_two_random_records_match"] = _lambda(model, prepared, blocked_lambdas, pairs_total)
-    notes = {"em_sessions": sessions, "untrained": sorted(set(covered) - trained), "u_max_pairs": int(u_pairs)}
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] in redundant:
+            _neutralize(comparison)
+    model["probability_two_random_records_match"] = _lambda(model, prepared, blocked_lambdas, pairs_total, filled)
+    notes = {
+        "em_sessions": sessions,
+        "untrained": sorted(set(covered) - trained - set(redundant)),
+        "redundant": dict(sorted(redundant.items())),
+        "u_max_pairs": int(u_pairs),
+    }
     return model, notes
+
+
+REDUNDANT_AGREEMENT = 0.95  # agreeing on one column means agreeing on the other this often: one is redundant
+IMPLIED_AGREEMENT = 0.95  # pairs in a rule's blocks agree on a column this often: the rule implies it
+MAX_MATCHES_PER_ROW = 10  # lambda never implies more matches per row than this
+
+
+def _pair_sums(con: duckdb.DuckDBPyConnection, table: str, groups: list[list[str]], where: str) -> list[int]:
+    """For each list of expressions, the number of pairs of rows (satisfying ``where``) equal on all of them."""
+    if not groups:
+        return []
+    selects = ", ".join(
+        f"(SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (SELECT count(*) AS n FROM {table} WHERE {where} GROUP BY {', '.join(g)}))" for g in groups
+    )
+    return [int(v) for v in _row(con, f"SELECT {selects}")]
+
+
+def _redundant_columns(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> dict[str, str]:
+    """Compared columns that duplicate another compared column: among rows where both are
+    filled, pairs that agree on either agree on both (at least ``REDUNDANT_AGREEMENT`` of them,
+    both ways), like a city and its only zip. Returns {redundant column: the column kept}; the
+    kept one is the one with more filled values, then more comparison levels, then the first."""
+    compared = [c for c in prepared.kinds if c.startswith("c")]
+    if len(compared) < 2:
+        return {}
+    single = _pair_sums(con, prepared.table, [[c] for c in compared], "true")
+    alone = dict(zip(compared, single))
+    candidates = []
+    for a, b in combinations(compared, 2):
+        low, high = sorted((alone[a], alone[b]))
+        if high > 0 and low >= 0.8 * high:  # necessary for agreement both ways (nulls aside)
+            candidates.append((a, b))
+    if not candidates:
+        return {}
+    levels = {c: len(_comparison_dict(c, k, [])["comparison_levels"]) for c, k in prepared.kinds.items() if c.startswith("c")}
+    counts = dict(zip(compared, _row(con, f"SELECT {', '.join(f'count({c})' for c in compared)} FROM {prepared.table}")))
+    redundant: dict[str, str] = {}
+    for a, b in candidates:
+        where = f"{a} IS NOT NULL AND {b} IS NOT NULL"
+        pa, pb, pab = _pair_sums(con, prepared.table, [[a], [b], [a, b]], where)
+        if pa == 0 or pb == 0 or pab < REDUNDANT_AGREEMENT * pa or pab < REDUNDANT_AGREEMENT * pb:
+            continue
+        keep, drop = sorted((a, b), key=lambda c: (-counts[c], -levels[c], compared.index(c)))
+        if keep not in redundant and drop not in redundant:
+            redundant[drop] = keep
+    return redundant
+
+
+def _implied_columns(con: duckdb.DuckDBPyConnection, prepared: _Prepared, keys: list[tuple[str, int | None]], columns: list[str]) -> set[str]:
+    """Of ``columns``, those on which at least ``IMPLIED_AGREEMENT`` of the rule's pairs (both
+    values filled) agree exactly: within the rule's blocks they carry no information, and EM
+    with u from random pairs would read their agreement as evidence that every pair matches."""
+    expressions = [_key_sql("", c, n) for c, n in keys]
+    key_filled = " AND ".join(f"{e} IS NOT NULL" for e in expressions)
+    implied = set()
+    for column in columns:
+        where = f"{key_filled} AND {column} IS NOT NULL"
+        pairs, agreeing = _pair_sums(con, prepared.table, [expressions, expressions + [column]], where)
+        if pairs and agreeing >= IMPLIED_AGREEMENT * pairs:
+            implied.add(column)
+    return implied
+
+
+def _filled_shares(con: duckdb.DuckDBPyConnection, prepared: _Prepared) -> dict[str, float]:
+    columns = list(prepared.kinds)
+    values = _row(con, f"SELECT {', '.join(f'count({c})' for c in columns)} FROM {prepared.table}")
+    return {c: int(v) / max(1, prepared.rows) for c, v in zip(columns, values)}
+
+
+def _neutralize(comparison: dict[str, Any]) -> None:
+    """Make a comparison score nothing: m = u on every level (a level never seen among random
+    pairs keeps no u, and Splink gives it no weight)."""
+    for level in comparison["comparison_levels"]:
+        if level.get("is_null_level"):
+            continue
+        u = level.get("u_probability")
+        if isinstance(u, float) and u > 0:
+            level["m_probability"] = u
 
 
 def _set_m(model: dict[str, Any], estimates: dict[tuple[int, int], list[float]]) -> None:
@@ -658,27 +791,42 @@ def _set_m(model: dict[str, Any], estimates: dict[tuple[int, int], list[float]])
             level["m_probability"] = max(value / total, 1e-12)
 
 
-def _lambda(model: dict[str, Any], prepared: _Prepared, blocked: list[tuple[float, list[tuple[str, int | None]]]], pairs_total: int) -> float:
-    """Probability that two random records match, from the EM sessions: each session's match
-    share among its blocked pairs, divided by the Bayes factor of agreeing on the rule's columns
-    (their exact-match levels), combined as 1 / median(1 / estimate)."""
+def _lambda(
+    model: dict[str, Any],
+    prepared: _Prepared,
+    blocked: list[tuple[float, int, list[tuple[str, int | None]]]],
+    pairs_total: int,
+    filled: dict[str, float],
+) -> float:
+    """Probability that two random records match, from the EM sessions. A session's share of
+    matches among the ``count`` pairs its rule blocks gives the matches in those blocks; they
+    are lambda x all pairs x the chance that a matching pair is in the blocks, which is taken as
+    the product over the rule's columns of the chance both values are filled (filled share
+    squared) and agree (the exact-match m; for a prefix, also the closest similar level). The
+    sessions' estimates are combined as their median, and capped at ``MAX_MATCHES_PER_ROW``
+    matches per row: a model where most pairs match is EM's degenerate solution, not data."""
     by_column = {c["output_column_name"]: c for c in model["comparisons"]}
-    reciprocals = []
-    for share, keys in blocked:
-        share = min(max(share, 1e-12), 1 - 1e-12)
-        factor = share / (1 - share)
-        for column, _ in keys:
+    estimates = []
+    for share, count, keys in blocked:
+        share = min(max(share, 1e-12), 1.0)
+        caught = 1.0
+        for column, size in keys:
+            caught *= filled.get(column, 1.0) ** 2
             comparison = by_column.get(column)
             if comparison is None:
-                continue  # a blocking-only column: nothing to take out
-            exact = next((lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")), None)
-            m, u = (exact or {}).get("m_probability"), (exact or {}).get("u_probability")
-            if isinstance(m, float) and isinstance(u, float) and m > 0 and u > 0:
-                factor /= m / u
-        reciprocals.append((1 + factor) / factor)
-    if not reciprocals:
-        return min(0.5, max(1.0 / max(pairs_total, 1), 1e-4))
-    return 1.0 / statistics.median(reciprocals)
+                continue  # a blocking-only column: its agreement for matches is unknown
+            levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+            ms = [lv.get("m_probability") for lv in levels]
+            agree = ms[0] if ms and isinstance(ms[0], float) else 1.0
+            if size is not None and prepared.kinds.get(column) in ("name", "string") and len(ms) > 2 and isinstance(ms[1], float):
+                agree += ms[1]
+            caught *= min(1.0, max(agree, 0.05))
+        caught = max(caught, 0.01)
+        estimates.append(share * count / max(pairs_total, 1) / caught)
+    cap = min(0.5, MAX_MATCHES_PER_ROW / max(prepared.rows - 1, 1))
+    if not estimates:
+        return min(cap, max(1.0 / max(pairs_total, 1), 1e-4))
+    return min(cap, max(statistics.median(estimates), 1e-12))
 
 
 def _fallback_rule(con: duckdb.DuckDBPyConnection, prepared: _Prepared, avoid: set[str]) -> tuple[str, str, int, list[tuple[str, int | None]]] | None:
@@ -715,28 +863,36 @@ def _parameters(model: dict[str, Any], prepared: _Prepared, config: FuzzyConfig,
     for comparison in model["comparisons"]:
         internal = comparison["output_column_name"]
         levels = comparison["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        gamma = sum(1 for lv in levels if not lv.get("is_null_level"))  # the top level's gamma + 1
         described = []
         for lv in levels:
             m, u = lv.get("m_probability"), lv.get("u_probability")
-            gamma = -1 if lv.get("is_null_level") else len(non_null) - 1 - non_null.index(lv)
+            if not lv.get("is_null_level"):
+                gamma -= 1
             weight = math.log2(m / u) if isinstance(m, float) and isinstance(u, float) and m > 0 and u > 0 else None
-            described.append({"gamma": gamma, "label": lv.get("label_for_charts", ""), "m": m, "u": u, "match_weight": weight})
+            described.append({"gamma": -1 if lv.get("is_null_level") else gamma, "label": lv.get("label_for_charts", ""), "m": m, "u": u, "match_weight": weight})
         comparisons.append(
             {
                 "column": inverse[internal],
                 "kind": prepared.kinds[internal],
                 "gamma_column": f"gamma_{inverse[internal]}",
-                "m_trained": internal not in training["untrained"],
+                "m_trained": internal not in training["untrained"] and internal not in training["redundant"],
                 "levels": described,
             }
         )
-    sessions = [{**s, "trained": [inverse[c] for c in s["trained"]]} for s in training["em_sessions"]]
+        if internal in training["redundant"]:
+            comparisons[-1]["redundant_with"] = inverse[training["redundant"][internal]]
+    sessions = [{key: [inverse[c] for c in value] if key in ("trained", "implied", "left_out") else value for key, value in s.items()} for s in training["em_sessions"]]
     return {
         "probability_two_random_records_match": model.get("probability_two_random_records_match"),
         "comparisons": comparisons,
         "blocking": [_rule_text(rule) for rule in config.blocking],
-        "training": {"u_max_pairs": training["u_max_pairs"], "em_sessions": sessions, "m_untrained": [inverse[c] for c in training["untrained"]]},
+        "training": {
+            "u_max_pairs": training["u_max_pairs"],
+            "em_sessions": sessions,
+            "m_untrained": [inverse[c] for c in training["untrained"]],
+            "redundant": {inverse[c]: inverse[kept] for c, kept in training["redundant"].items()},
+        },
         "seed": config.seed,
     }
 
@@ -1019,8 +1175,7 @@ def _kind_for(column: str, dtype: str, stats: dict[str, Any]) -> str | None:
             return None  # when the record was written, not a fact about the entity
         return "date"
     if _is_numeric(dtype):
-        integral = dtype.split("(")[0] not in {"FLOAT", "DOUBLE", "REAL", "DECIMAL"}
-        if integral and ratio > 0.95 and (words & _ID_WORDS or distinct > 1000):
+        if dtype in _INTEGER_TYPES and ratio > 0.95 and (words & _ID_WORDS or distinct > 1000):
             return None
         return "exact" if distinct <= 20 else "number"
     if not _is_text(dtype):
@@ -1046,7 +1201,8 @@ def _kind_for(column: str, dtype: str, stats: dict[str, Any]) -> str | None:
 
 def suggest_config(con: duckdb.DuckDBPyConnection, table: str, row_id: str, exclude: Sequence[str] = ()) -> FuzzyConfig:
     """A starting configuration from the data: a comparison kind per column (by name, type,
-    distinct share and text shape; id-like, constant, empty and excluded columns left out) and
+    distinct share and text shape; id-like, constant, empty and excluded columns left out, and
+    columns filled in fewer than ``MIN_FILLED_SHARE`` of the rows when others are better) and
     2-4 blocking rules chosen to find most duplicate pairs while keeping the comparisons
     affordable (about 10 per row, at most half of ``max_comparisons``)."""
     types = _describe(con, table)
@@ -1064,6 +1220,11 @@ def suggest_config(con: duckdb.DuckDBPyConnection, table: str, row_id: str, excl
         kind = _kind_for(column, types[column], profile[column])
         if kind is not None:
             comparisons.append(FieldComparison(column, kind))
+    sparse = [c for c in comparisons if profile[c.column]["filled"] < MIN_FILLED_SHARE * max(1, profile[c.column]["rows"])]
+    if len(sparse) < len(comparisons):
+        # Mostly empty (like the columns only one of two merged systems has): few pairs can
+        # compare them, and the pairs that can are rarely the matches.
+        comparisons = [c for c in comparisons if c not in sparse]
     if not comparisons:
         raise StudioError(f"found no column worth comparing in {table!r} (all are ids, constant, empty or excluded); pick comparisons by hand")
     comparisons = comparisons[:12]
@@ -1091,21 +1252,39 @@ def _suggest_blocking(
     filled: dict[str, float],
     budget: int,
 ) -> tuple[tuple[str, ...], ...]:
-    """Greedy: add the rule (one or two columns, equal) that most raises the chance that a true
-    pair agrees on all columns of at least one rule, among rules whose pair count (measured on
-    a sample) fits the remaining budget and stays under 50 pairs a row. The agreement chance of a column is a prior for its
-    kind times the chance both values are filled; columns are taken as independent."""
-    keys = [c for c in comparisons if c.kind in _BLOCKING_KINDS]
-    if not keys:
-        keys = list(comparisons)
+    """Greedy: add the rule (one or two keys, equal) that most raises the chance that a true
+    pair agrees on all keys of at least one rule, among rules whose pair count (measured on a
+    sample) fits the remaining budget and that are selective. A key is a column or, for names
+    and strings, its first ``PREFIX_LENGTH`` characters (which survive suffixes like "LLC" or
+    "St." and most typos). The agreement chance of a key is a prior for its kind (higher for a
+    prefix) times the chance both values are filled; keys are taken as independent.
+
+    Selective means blocks stay small: at most 50 pairs a row, at most 1% of all pairs (unless
+    that is under 2 pairs a row), and no rule on a categorical column alone (one with fewer
+    distinct values than the square root of the rows, like a city, a category or a gender):
+    such a rule makes blocks of hundreds of unrelated rows, costs comparisons, and gives EM
+    blocks in which every correlated column agrees."""
+    keys: list[tuple[FieldComparison, int | None]] = []
+    blockable = [c for c in comparisons if c.kind in _BLOCKING_KINDS] or list(comparisons)
+    for c in blockable:
+        keys.append((c, None))
+    for c in blockable:
+        if c.kind in ("name", "string"):
+            keys.append((c, PREFIX_LENGTH))
     sample = _table_name("sample")
-    selects = [f"{_normalized_sql(sql_identifier(c.column), c.kind, types[c.column])} AS k{i}" for i, c in enumerate(keys)]
+    selects = []
+    for i, (c, size) in enumerate(keys):
+        value = _normalized_sql(sql_identifier(c.column), c.kind, types[c.column])
+        selects.append(f"{_key_sql('', value, size)} AS k{i}")
     source = _sample_source(table, row_id, rows)
     con.execute(f"CREATE TEMP TABLE {sample} AS SELECT {', '.join(selects)} FROM {source}")
     try:
         sampled = int(_row(con, f"SELECT count(*) FROM {sample}")[0])
         scale = (rows / sampled) ** 2 if sampled else 1.0
-        options = [(i,) for i in range(len(keys))] + list(combinations(range(len(keys)), 2))
+        distinct = _row(con, f"SELECT {', '.join(f'count(DISTINCT k{i})' for i in range(len(keys)))} FROM {sample}")
+        options = [(i,) for i in range(len(keys))] + [
+            (i, j) for i, j in combinations(range(len(keys)), 2) if keys[i][0].column != keys[j][0].column
+        ]
         costs = {}
         for option in options:
             group = ", ".join(f"k{i}" for i in option)
@@ -1114,17 +1293,26 @@ def _suggest_blocking(
             costs[option] = int(pairs * scale)
     finally:
         _drop(con, sample)
-    agree = [_STABILITY[c.kind] * filled[c.column] ** 2 for c in keys]
+    categorical = {i for i in range(len(keys)) if distinct[i] < math.sqrt(max(sampled, 1))}
+    total_pairs = rows * (rows - 1) // 2
+    limit = max(min(max(50 * rows, 10_000), 0.01 * total_pairs), 2 * rows)
+    agree = []
+    for c, size in keys:
+        stability = _STABILITY[c.kind] if size is None else 1 - (1 - _STABILITY[c.kind]) / 2
+        agree.append(stability * filled[c.column] ** 2)
     chosen: list[tuple[int, ...]] = []
     spent = 0
     current = 0.0
     while len(chosen) < 4:
         best = None
+        used_columns = {keys[i][0].column: keys[i][1] for rule in chosen for i in rule}
         for option in options:
             if option in chosen or any(set(c) <= set(option) for c in chosen) or spent + costs[option] > budget:
                 continue
-            if costs[option] > max(50 * rows, 10_000):
-                continue  # not selective (like gender alone): blocks of hundreds of rows
+            if costs[option] > limit or (len(option) == 1 and option[0] in categorical):
+                continue  # not selective: blocks of hundreds of rows
+            if any(keys[i][0].column in used_columns and used_columns[keys[i][0].column] != keys[i][1] for i in option):
+                continue  # a column and its prefix are not independent keys
             gain = _recall(chosen + [option], agree) - current
             key = (gain, -costs[option])
             if best is None or key > best[0]:
@@ -1136,7 +1324,11 @@ def _suggest_blocking(
         current = _recall(chosen, agree)
     if not chosen:  # nothing fits: the cheapest rule; resolve refuses if it is still too big
         chosen = [min(options, key=lambda o: (costs[o], -len(o)))]
-    return tuple(tuple(keys[i].column for i in option) for option in chosen)
+    return tuple(tuple(_key_text(*keys[i]) for i in option) for option in chosen)
+
+
+def _key_text(comparison: FieldComparison, size: int | None) -> str:
+    return comparison.column if size is None else f"{comparison.column}:{size}"
 
 
 def _recall(rules: list[tuple[int, ...]], agree: list[float]) -> float:
