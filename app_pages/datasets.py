@@ -4,9 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import lineage_dot
-from components.jobs_view import finished_messages, pending_jobs
-from components.layout import ago, workspace
+from components.jobs_view import finished_messages, pending_jobs, track
+from components.layout import ago, user_errors, workspace
 from components.table_view import flash_errors, table_detail
+from studio.datasets import Recipe
 from studio.tables import TableVersion
 
 current = workspace()
@@ -92,4 +93,17 @@ else:
     )
     st.dataframe(listing, hide_index=True, width="stretch")
     selected = st.selectbox("Dataset", names, key="selected_dataset")
+    newest = store.get(selected)
+    stale = store.stale_inputs(newest)
+    if stale:
+        left, right = st.columns([4, 1])
+        left.warning(
+            "Inputs changed since this version was built: "
+            + ", ".join(f"{s['table']} v{s['newest']} (built from v{s['built_from']})" for s in stale),
+            icon=":material/update:",
+        )
+        if right.button("Rebuild", key=f"rebuild_{selected}", icon=":material/refresh:", width="stretch"):
+            with user_errors():
+                track(store.submit_build(Recipe.from_json(newest.origin["spec"])))
+                st.rerun()
     table_detail(current, store, selected, "selected_dataset", {"Lineage": lineage_tab, "Diff": diff_tab})

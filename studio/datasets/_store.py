@@ -112,6 +112,25 @@ class DatasetStore(TableStore):
 
     # ------------------------------------------------------------ lineage
 
+    def stale_inputs(self, table: TableVersion) -> list[dict[str, Any]]:
+        """Inputs of a dataset version that have a newer version now: rebuilding its recipe
+        would make a new version. Pinned inputs (a version in the recipe) never count."""
+        if table.origin.get("kind") != "recipe":
+            return []
+        pinned = {i["table"] for i in table.origin.get("spec", {}).get("inputs", []) if i.get("version")}
+        stale = []
+        for item in table.origin.get("inputs", []):
+            if item["table"] in pinned:
+                continue
+            store = self.workspace.datasets if item.get("kind") == "dataset" else self.workspace.sources
+            try:
+                newest = store.get(item["table"])
+            except NotFound:
+                continue
+            if newest.version != item["version"]:
+                stale.append({"table": item["table"], "built_from": item["version"], "newest": newest.version})
+        return stale
+
     def lineage(self, name: str, version: int | None = None) -> dict[str, Any]:
         """The graph of tables and recipes a dataset version came from, following datasets
         back to sources: {"nodes": [{"id", "label", "kind"}], "edges": [[from, to]]}."""

@@ -294,6 +294,17 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     assert "recipe r" in app.get("graphviz_chart")[0].proto.spec
     labels = [m.label for m in app.metric]
     assert {"Rows added", "Rows removed", "Rows changed", "Rows unchanged"} <= set(labels)
+    assert not app.warning
+    (tmp_path / "a.parquet").write_bytes(restaurants.sources.get("restaurants_a").path.read_bytes())
+    import pandas as pd
+
+    pd.read_parquet(tmp_path / "a.parquet").head(100).to_parquet(tmp_path / "a.parquet")
+    restaurants.sources.add_file(tmp_path / "a.parquet", "restaurants_a")
+    app.run()
+    assert "restaurants_a v2 (built from v1)" in app.warning[0].value
+    app.button(key="rebuild_zips").click().run()
+    wait_jobs(restaurants)
+    assert restaurants.datasets.get("zips").version == 3
     app.text_input(key="export_zips").input(str(tmp_path / "zips.csv")).run()
     app.button(key="export_button_zips").click().run()
     assert (tmp_path / "zips.csv").exists()

@@ -85,7 +85,9 @@ def test_rerun_is_unchanged_and_new_source_version_makes_new_dataset_version_wit
     assert two_sources.datasets.build(recipe).unchanged
     CRM.assign(rating=[5.0, 4.0, 3.0]).to_csv(tmp_path / "crm.csv", index=False)
     two_sources.sources.add_file(tmp_path / "crm.csv", "crm")
+    assert two_sources.datasets.stale_inputs(two_sources.datasets.get("restaurants")) == [{"table": "crm", "built_from": 1, "newest": 2}]
     second = two_sources.datasets.build(recipe)
+    assert two_sources.datasets.stale_inputs(second.dataset) == []
     assert (first.dataset.version, second.dataset.version) == (1, 2)
     assert {(i["table"], i["version"]) for i in second.dataset.origin["inputs"]} == {("partner", 1), ("crm", 2)}
     assert second.dataset.origin["recipe_hash"] == recipe.spec_hash() and second.dataset.origin["spec"]["output"] == "restaurants"
