@@ -239,7 +239,7 @@ st.subheader("3 · Custom SQL (optional)")
 st.text_area(
     "One SELECT over `input` (the normalized rows, with `_row_id` and `source`); sources and datasets are visible by name. "
     "It runs sandboxed: no files, no network, no settings, with a time and memory limit.",
-    key="rc_sql", placeholder="SELECT * FROM input WHERE zip IS NOT NULL", height=90,
+    key="rc_sql", placeholder="SELECT * FROM input WHERE …", height=90,
 )
 if state.get("rc_sql", "").strip():
     with st.expander("Preview after the SQL step", expanded=True):
@@ -330,8 +330,8 @@ elif method == "fuzzy":
 
 st.subheader("5 · Build the dataset")
 left, right = st.columns(2)
-left.text_input("Recipe name", key="rc_name", placeholder="restaurants")
-right.text_input("Dataset name", key="rc_output", placeholder="restaurants_golden", help="With deduplication, the members table is NAME_members.")
+left.text_input("Recipe name", key="rc_name", placeholder="e.g. customers")
+right.text_input("Dataset name", key="rc_output", placeholder="e.g. customers_golden", help="With deduplication, the members table is NAME_members.")
 spec = base_spec("dedupe")
 if dedupe is not None:
     spec["dedupe"] = dedupe

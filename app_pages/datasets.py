@@ -48,9 +48,12 @@ def diff_tab(table: TableVersion, versions: list[TableVersion]) -> None:
     left, right, key_column = st.columns(3)
     new = left.selectbox("Newer version", numbers, index=0, key=f"diff_new_{table.name}", format_func=lambda n: f"v{n}")
     old = right.selectbox("Older version", [n for n in numbers if n != new], key=f"diff_old_{table.name}", format_func=lambda n: f"v{n}")
-    common = sorted({c["name"] for c in table.columns})
-    default = ["cluster_id"] if "cluster_id" in common else []
-    key = key_column.multiselect("Match rows on", common, default=default, key=f"diff_key_{table.name}", help="Columns that identify a row in both versions; empty compares whole rows.")
+    before, after = store.get(table.name, old), store.get(table.name, new)
+    common = sorted({c["name"] for c in before.columns} & {c["name"] for c in after.columns})
+    key = key_column.multiselect(
+        "Match rows on", common, default=store.default_diff_key(before, after), key=f"diff_key_{table.name}_{old}_{new}",
+        help="Columns that identify a row in both versions; empty compares whole rows.",
+    )
     diff = store.diff(table.name, old, new, key)
     cols = st.columns(4)
     cols[0].metric("Rows added", f"{diff.rows_added:,}")

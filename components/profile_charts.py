@@ -22,6 +22,13 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: i
     return figure
 
 
+def _text(value: Any) -> str | None:
+    """Min and max as text: one table column holds numbers, dates and lengths alike."""
+    if value is None:
+        return None
+    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+
+
 def summary_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per column for the profile table."""
     rows = []
@@ -32,8 +39,8 @@ def summary_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
                 "type": column["type"],
                 "nulls %": round(100 * column["null_fraction"], 2),
                 "distinct": column.get("distinct"),
-                "min": column.get("min", column.get("min_length")),
-                "max": column.get("max", column.get("max_length")),
+                "min": _text(column.get("min", column.get("min_length"))),
+                "max": _text(column.get("max", column.get("max_length"))),
                 "mean": round(column["mean"], 4) if column.get("mean") is not None else None,
                 "top value": str(column["top"][0]["value"])[:MAX_LABEL] if column.get("top") else None,
             }

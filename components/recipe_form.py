@@ -148,7 +148,7 @@ def survivorship_editor(columns: list[str], inputs: list[str]) -> dict[str, Any]
     st.caption("Which row of a cluster survives into the golden table, rule by rule; the input order breaks ties.")
     left, right = st.columns(2)
     newest = left.selectbox("Keep the newest by", ["(no)"] + columns, key="rc_newest")
-    priority = right.multiselect("Prefer sources in this order", inputs, key="rc_priority")
+    priority = right.multiselect("Prefer sources in this order", inputs, key="rc_priority", disabled=len(inputs) < 2, help="With several inputs: rows from the first source listed win.")
     complete = st.checkbox("Prefer the most complete row", key="rc_complete")
     aggregate = st.data_editor(
         st.session_state.get("rc_aggregate_base", pd.DataFrame({"column": pd.Series([], dtype=str), "how": pd.Series([], dtype=str)})),

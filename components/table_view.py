@@ -59,6 +59,7 @@ def profile_section(current: Workspace, store: TableStore, name: str, version: i
         if job is None:
             st.session_state[key] = store.submit_profile(name, version)
             track(st.session_state[key])
+            st.rerun()  # the page polls the jobs it tracks from its top
         st.info("Profiling in the background; it appears here when done.", icon=":material/hourglass_top:")
         return
     st.plotly_chart(missing_values_figure(profile), width="stretch", key=f"missing_{name}_{version}")

@@ -302,8 +302,11 @@ def datasets_diff(name: str, old: int, new: int, key: str | None, workspace_dir:
         f"{name} v{old} -> v{new} (key: {', '.join(diff.key) or 'whole rows'})",
         f"  rows: +{diff.rows_added:,} added, -{diff.rows_removed:,} removed, ~{diff.rows_changed:,} changed, {diff.rows_unchanged:,} unchanged",
     ]
-    if diff.added_columns or diff.removed_columns or diff.retyped_columns:
-        lines.append(f"  columns: +{diff.added_columns} -{diff.removed_columns} retyped {[c['column'] for c in diff.retyped_columns]}")
+    if diff.added_columns:
+        lines.append(f"  columns added: {', '.join(diff.added_columns)}")
+    if diff.removed_columns:
+        lines.append(f"  columns removed: {', '.join(diff.removed_columns)}")
+    lines += [f"  {c['column']}: {c['old']} -> {c['new']}" for c in diff.retyped_columns]
     lines += [f"  {column}: {count:,} changed" for column, count in diff.changed_by_column.items() if count]
     emit(as_json, diff.to_json(), "\n".join(lines))
 
@@ -388,8 +391,7 @@ def consolidate_run(recipe_file: Path, quiet: bool, workspace_dir: Path | None, 
 
     recipe = Recipe.from_json(_read_json_file(recipe_file))
     store = Workspace.open(workspace_dir).datasets
-    result = store.build(recipe, JobContext(on_progress=_progress_printer(quiet or as_json)))
-    store.save_recipe(recipe)
+    result = store.build(recipe, JobContext(on_progress=_progress_printer(quiet or as_json)), save=True)
     emit(as_json, result.to_json(), _build_result_text(result))
 
 

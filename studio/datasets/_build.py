@@ -241,6 +241,13 @@ class RecipePipeline:
         if self.recipe.combine == "union":
             # Rows name their source; a dataset's rows already do (its own ``source`` column).
             carried = SOURCE_COLUMN in targets
+            id_column = self.recipe.id_column
+            for index, table in enumerate(self.inputs):
+                if id_column and id_column in targets and not (self.recipe.inputs[index].columns or _default_mapping(table)).get(id_column):
+                    raise StudioError(
+                        f"{table.name} has no column {id_column!r} (the id column); map each input's columns onto one schema "
+                        "in a recipe (the Consolidate page, or `studio consolidate run FILE`)"
+                    )
             selects, offset = [], 0
             for index, table in enumerate(self.inputs):
                 columns = self._input_select(index, schema, skip={SOURCE_COLUMN})
@@ -404,8 +411,10 @@ class RecipePipeline:
         plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
         self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors()}", "deduplicating")
         rows, clusters = self.con.execute("SELECT count(*), count(DISTINCT survivor) FROM survivors").fetchall()[0]
-        removed_by = self.con.execute(plan.removed_by("survivors")).fetchall()
-        return {"rows": int(rows), "clusters": int(clusters), "removed": int(rows - clusters), "removed_by": {rule: int(n) for rule, n in removed_by}}
+        counts = dict(self.con.execute(plan.removed_by("survivors")).fetchall())
+        in_order = [name for name, _, _ in plan.terms] + ["input order"]
+        removed_by = {rule: int(counts[rule]) for rule in in_order if rule in counts}
+        return {"rows": int(rows), "clusters": int(clusters), "removed": int(rows - clusters), "removed_by": removed_by}
 
     def _labels_as_row_ids(self) -> list[tuple[int, int, bool]]:
         """The recipe's reviewed pairs, named by (source, id), as pairs of row ids."""

@@ -131,7 +131,7 @@ class Recipe:
 
 
 def _fail(where: str, message: str) -> StudioError:
-    return StudioError(f"recipe {where}: {message}")
+    return StudioError(f"recipe {where}: {message}" if where else f"recipe: {message}")
 
 
 def _string(data: dict[str, Any], key: str, where: str, required: bool = True) -> str | None:
@@ -171,7 +171,7 @@ def _parse_dedupe(raw: Any) -> DedupeStep | None:
         raise _fail("dedupe", f"method must be one of {', '.join(DEDUPE_METHODS)}")
     unknown = set(raw) - {"method", "keys", "survivorship", "config", "threshold", "labels"}
     if unknown:
-        raise _fail("dedupe", f"unknown key {sorted(unknown)[0]!r}")
+        raise _fail("dedupe", f"unknown key {sorted(unknown)[0]!r}; use method, keys, survivorship, config, threshold, labels")
     survivorship = Survivorship.from_json(raw.get("survivorship"))
     if raw["method"] == "exact":
         keys = raw.get("keys")
@@ -208,6 +208,10 @@ def _parse(data: Any) -> Recipe:
     if not isinstance(inputs_raw, list) or not inputs_raw:
         raise _fail("inputs", "give at least one input table")
     inputs = tuple(_parse_input(raw, i) for i, raw in enumerate(inputs_raw))
+    tables = [i.table for i in inputs]
+    twice = sorted({t for t in tables if tables.count(t) > 1})
+    if twice:
+        raise _fail("inputs", f"{twice[0]!r} is listed twice; list each table once")
     schema = []
     for index, raw in enumerate(data.get("schema") or []):
         if isinstance(raw, str):

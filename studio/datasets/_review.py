@@ -36,6 +36,8 @@ def review_key(recipe: Recipe) -> str:
     spec = recipe.to_json()
     if spec.get("dedupe"):
         spec["dedupe"] = {k: v for k, v in spec["dedupe"].items() if k not in ("labels", "threshold", "survivorship")}
+        if spec["dedupe"].get("config"):
+            spec["dedupe"]["config"] = {k: v for k, v in spec["dedupe"]["config"].items() if k != "threshold"}
     spec.pop("name", None)
     spec.pop("output", None)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]

@@ -51,8 +51,19 @@ class DatasetStore(TableStore):
 
     # ------------------------------------------------------------ recipes
 
+    def _builder_of(self, connection: sa.Connection, name: str) -> str | None:
+        """The recipe that built the newest version of dataset ``name`` (None: no such dataset)."""
+        v, s = meta.source_versions, meta.sources
+        origin = connection.execute(
+            sa.select(v.c.origin).join(s, s.c.id == v.c.source_id).where(s.c.name == name, s.c.kind == "dataset").order_by(v.c.version.desc()).limit(1)
+        ).scalar()
+        return origin.get("recipe") if origin else None
+
     def save_recipe(self, recipe: Recipe) -> Recipe:
-        """Save (or replace) a recipe under its name."""
+        """Save (or replace) a recipe under its name. A saved recipe keeps its output: building
+        another dataset takes a recipe of its own, so no dataset loses the recipe behind it."""
+        self._check_outputs(recipe)
+        self._check_saved_output(recipe)
         now = time.time()
         with self.engine.begin() as connection:
             updated = connection.execute(
@@ -85,17 +96,29 @@ class DatasetStore(TableStore):
         """The recipe's pipeline on a private connection, for previews (close it after)."""
         return RecipePipeline(self.workspace, recipe, context)
 
-    def build(self, recipe: Recipe, context: JobContext | None = None) -> BuildResult:
-        """Run a recipe now (in this process) and register its outputs."""
+    def build(self, recipe: Recipe, context: JobContext | None = None, save: bool = False) -> BuildResult:
+        """Run a recipe now (in this process) and register its outputs; with ``save``, also
+        save the recipe (checked before anything is built)."""
         self._check_outputs(recipe)
+        if save:
+            self._check_saved_output(recipe)
         with self.pipeline(recipe, context) as pipeline:
-            return pipeline.build()
+            result = pipeline.build()
+        if save:
+            self.save_recipe(recipe)
+        return result
 
     def submit_build(self, recipe: Recipe) -> int:
         """Save the recipe and run it as a background job; returns the job id."""
         self._check_outputs(recipe)
         self.save_recipe(recipe)
         return self.workspace.jobs.submit("consolidate.run", {"recipe": recipe.to_json()}, title=f"Build {recipe.output} (recipe {recipe.name})")
+
+    def _check_saved_output(self, recipe: Recipe) -> None:
+        with self.engine.connect() as connection:
+            saved = connection.execute(sa.select(meta.recipes.c.spec).where(meta.recipes.c.name == recipe.name)).scalar()
+        if saved is not None and saved.get("output") != recipe.output:
+            raise StudioError(f"recipe {recipe.name!r} builds {saved.get('output')!r}; give the recipe a new name to build {recipe.output!r}")
 
     def _check_outputs(self, recipe: Recipe) -> None:
         names = [recipe.output] + ([recipe.members_output] if recipe.dedupe else [])
@@ -106,6 +129,10 @@ class DatasetStore(TableStore):
                 ).first()
                 if taken is not None and taken.kind != "dataset":
                     raise StudioError(f"{taken.name!r} is the name of a {taken.kind}; give the recipe another output name")
+            for name in names:
+                owner = self._builder_of(connection, name)
+                if owner is not None and owner != recipe.name:
+                    raise StudioError(f"dataset {name!r} is built by recipe {owner!r}; give this recipe another output name, or delete {name} first")
         inputs = {i.table for i in recipe.inputs}
         if set(names) & inputs:
             raise StudioError(f"the recipe reads {sorted(set(names) & inputs)[0]!r} and would write it too; give the output another name")
@@ -166,6 +193,22 @@ class DatasetStore(TableStore):
 
     # ------------------------------------------------------------ diff
 
+    def default_diff_key(self, before: TableVersion, after: TableVersion) -> list[str]:
+        """The columns that identify a row in both versions: the recipe's id column when it
+        is unique in both (a table without deduplication), else ``cluster_id`` when both have
+        it, else none (whole rows are compared)."""
+        common = {c["name"] for c in before.columns} & {c["name"] for c in after.columns}
+        id_column = after.origin.get("spec", {}).get("id")
+        if id_column in common and after.origin.get("spec", {}).get("dedupe") is None:
+            with self.lake.connect() as con:
+                unique = all(
+                    con.execute(f"SELECT count(*) = count(DISTINCT {sql_identifier(id_column)}) FROM read_parquet({sql_literal(str(t.path))})").fetchall()[0][0]
+                    for t in (before, after)
+                )
+            if unique:
+                return [id_column]
+        return ["cluster_id"] if "cluster_id" in common else []
+
     def diff(self, name: str, old: int, new: int, key: list[str] | None = None) -> VersionDiff:
         """Rows added, removed and changed between two versions, and schema changes. With a
         ``key`` (columns that identify a row; default: ``cluster_id`` when both have it) rows
@@ -176,7 +219,7 @@ class DatasetStore(TableStore):
         new_types = {c["name"]: c["type"] for c in after.columns}
         common = [c for c in new_types if c in old_types]
         if key is None:
-            key = ["cluster_id"] if "cluster_id" in common else []
+            key = self.default_diff_key(before, after)
         missing = [k for k in key if k not in common]
         if missing:
             raise StudioError(f"key column {missing[0]!r} is not in both versions (common columns: {', '.join(common[:20])})")

@@ -37,8 +37,7 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     for index, spec in enumerate(DEMO_RECIPES):
         recipe = Recipe.from_json(spec)
         report(0.5 + 0.5 * index / len(DEMO_RECIPES), f"building {recipe.output}")
-        workspace.datasets.save_recipe(recipe)
-        result = workspace.datasets.build(recipe)
+        result = workspace.datasets.build(recipe, save=True)
         workspace.datasets.profile(recipe.output, result.dataset.version)
         built.append(result.to_json())
     report(1.0, "demo ready")

@@ -169,7 +169,9 @@ def test_a_failed_registration_leaves_neither_table(two_sources, monkeypatch):
         ({"output": "x", "inputs": ["partner"], "combine": {"how": "join"}}, "a join needs two or more inputs"),
         ({"output": "x", "inputs": ["partner"], "schema": [{"name": "zip", "type": "INTEGER"}], "sql": "SELECT 1"}, None),
         ({"output": "partner", "inputs": ["crm"]}, "is the name of a source"),
-        ({"output": "x", "inputs": ["partner"], "extra": 1}, "unknown key 'extra'"),
+        ({"output": "x", "inputs": ["partner"], "extra": 1}, "recipe: unknown key 'extra'"),
+        ({"output": "x", "inputs": ["partner", "partner"]}, "'partner' is listed twice"),
+        ({"output": "x", "inputs": ["partner", "crm"], "id": "restaurant_id"}, "crm has no column 'restaurant_id' \\(the id column\\)"),
         ({"output": "x", "inputs": [{"table": "partner", "columns": {"name": "name"}, "schema": []}]}, "unknown key 'schema'"),
         ({"output": "x", "inputs": [{"table": "partner", "columns": {"n": "name"}}], "schema": [{"name": "n", "type": "INTEGER"}]}, "pick another type"),
     ],
@@ -285,3 +287,31 @@ def test_cli_fuzzy_dedupe_with_suggested_settings_and_a_config_file(tmp_path):
     refused = studio("dedupe", "--source", "partner", "--id", "restaurant_id", "--out", "x", "--fuzzy", "--config", tmp_path / "tight.json", "--quiet", "--workspace", ws, check=False)
     assert_one_error_line(refused, "more than max_comparisons (10)")
     assert [d["name"] for d in studio_json("datasets", "list", "--workspace", ws)] == ["partner_resolved", "partner_resolved_members"]
+
+
+def test_a_recipe_cannot_take_over_another_recipes_dataset_or_change_its_output(two_sources):
+    store = two_sources.datasets
+    store.build(aligned_recipe(two_sources, dedupe={"method": "exact", "keys": ["zip"]}), save=True)
+    for output in ("restaurants", "restaurants_members"):
+        with pytest.raises(StudioError, match=f"dataset '{output}' is built by recipe 'restaurants'"):
+            store.build(Recipe.from_json({"name": "hijack", "output": output, "inputs": ["crm"]}))
+    with pytest.raises(StudioError, match="recipe 'restaurants' builds 'restaurants'; give the recipe a new name"):
+        store.build(aligned_recipe(two_sources, output="restaurants_v2"), save=True)
+    assert [d.name for d in store.list()] == ["restaurants", "restaurants_members"]
+    assert store.get("restaurants").version == 1 and store.recipe("restaurants").output == "restaurants"
+
+
+def test_review_survives_threshold_changes_and_diff_keys_default_sensibly(two_sources, tmp_path):
+    from studio.datasets import review_key
+
+    fuzzy = {"method": "fuzzy", "config": {"comparisons": [{"column": "name", "kind": "name"}], "blocking": [["zip"]], "threshold": 0.9}}
+    lower = {**fuzzy, "config": {**fuzzy["config"], "threshold": 0.6}, "threshold": 0.6, "labels": [{"left": ["crm", "M-1"], "right": ["partner", "R1"], "match": True}]}
+    assert review_key(aligned_recipe(two_sources, dedupe=fuzzy)) == review_key(aligned_recipe(two_sources, dedupe=lower))
+    assert review_key(aligned_recipe(two_sources, dedupe=fuzzy)) != review_key(aligned_recipe(two_sources, dedupe={**fuzzy, "config": {**fuzzy["config"], "blocking": [["name"]]}}))
+    plain = Recipe.from_json({"output": "partners", "inputs": ["partner"], "id": "restaurant_id"})
+    two_sources.datasets.build(plain)
+    PARTNER.assign(avg_prep_minutes=[1.0, 9.5, 15.0, 20.0]).to_parquet(tmp_path / "partner.parquet", index=False)
+    two_sources.sources.add_file(tmp_path / "partner.parquet", "partner")
+    two_sources.datasets.build(plain)
+    diff = two_sources.datasets.diff("partners", 1, 2)
+    assert diff.key == ["restaurant_id"] and (diff.rows_changed, diff.rows_added, diff.rows_removed) == (1, 0, 0)
