@@ -305,7 +305,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, row_id: str, config: Fu
         raise StudioError(f"row id column {row_id!r} must be a whole-number column, not {types[row_id]}")
     for comparison in config.comparisons:
         if comparison.column not in types:
-            raise StudioError(f"no column {comparison.column!r} to compare in {table!r} (columns: {', '.join(list(types)[:20])})")
+            raise StudioError(f"no column {comparison.column!r} to compare (columns: {', '.join(c for c in list(types)[:20] if c != row_id)})")
         if comparison.column == row_id:
             raise StudioError(f"the row id {row_id!r} cannot be compared; it differs between every two rows")
     columns: dict[str, str] = {}
@@ -322,7 +322,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, table: str, row_id: str, config: Fu
         for item in rule:
             column, size = _parse_key(item)
             if column not in types:
-                raise StudioError(f"blocking rule {list(rule)}: no column {column!r} in {table!r}")
+                raise StudioError(f"blocking rule {', '.join(rule)}: no column {column!r} (columns: {', '.join(c for c in list(types)[:20] if c != row_id)})")
             if column not in columns:
                 internal = f"k{len(columns) - len(config.comparisons)}"
                 columns[column] = internal
@@ -1211,7 +1211,7 @@ def suggest_config(con: duckdb.DuckDBPyConnection, table: str, row_id: str, excl
     skip = set(exclude) | {row_id}
     candidates = [c for c in types if c not in skip]
     if not candidates:
-        raise StudioError(f"{table!r} has no column to compare besides the row id and the excluded ones")
+        raise StudioError("the table has no column to compare besides the row id and the excluded ones")
     rows = int(_row(con, f"SELECT count(*) FROM {sql_identifier(table)}")[0])
     sample = _sample_source(table, row_id, rows)
     profile = _profile(con, sample, types, candidates)
@@ -1226,7 +1226,7 @@ def suggest_config(con: duckdb.DuckDBPyConnection, table: str, row_id: str, excl
         # compare them, and the pairs that can are rarely the matches.
         comparisons = [c for c in comparisons if c not in sparse]
     if not comparisons:
-        raise StudioError(f"found no column worth comparing in {table!r} (all are ids, constant, empty or excluded); pick comparisons by hand")
+        raise StudioError("found no column worth comparing (all are ids, constant, empty or excluded); pick comparisons by hand")
     comparisons = comparisons[:12]
     filled = {c.column: profile[c.column]["filled"] / max(1, profile[c.column]["rows"]) for c in comparisons}
     budget = int(min(max(1_000_000, 10 * rows), DEFAULT_MAX_COMPARISONS // 2))

@@ -233,7 +233,7 @@ def test_refuses_more_comparisons_than_allowed(con, config):
 def test_refuses_bad_inputs(con, config):
     with pytest.raises(StudioError, match="no column 'nope' to compare"):
         resolve(con, "people", "row_id", FuzzyConfig((FieldComparison("nope", "name"),), (("city",),)))
-    with pytest.raises(StudioError, match="no column 'nope' in 'people'"):
+    with pytest.raises(StudioError, match="blocking rule nope: no column 'nope'"):
         resolve(con, "people", "row_id", FuzzyConfig(config.comparisons, (("nope",),)))
     with pytest.raises(StudioError, match="whole-number column"):
         resolve(con, "people", "email", config)
