@@ -107,7 +107,8 @@ def table_detail(
     metrics[2].metric("Size in the lake", human_bytes(table.bytes))
     metrics[3].metric("Versions", len(versions))
     extra_tabs = extra_tabs or {}
-    tabs = st.tabs(["Profile", "Preview", *extra_tabs, "Versions", "Manage"])
+    # A key keeps the open tab when messages above it come and go (a finished job's line).
+    tabs = st.tabs(["Profile", "Preview", *extra_tabs, "Versions", "Manage"], key=f"tabs_{store.kind}_{name}")
     with tabs[0]:
         profile_section(current, store, name, table.version)
     with tabs[1]:

@@ -98,6 +98,15 @@ def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> 
     page.get_by_role("tab", name="Preview").click()
     settled(page)
 
+    # The members table is profiled on first view; the open tab stays open when that job ends.
+    pick(page, "Dataset", "restaurants_golden_members")
+    page.get_by_role("tab", name="Manage").click()
+    expect(page.get_by_text(re.compile(r"Profile restaurants_golden_members v1: done"))).to_be_visible(timeout=60_000)
+    idle(page)
+    expect(page.get_by_role("tab", name="Manage")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Profile").click()
+    expect(page.get_by_text("Missing values per column")).to_be_visible()
+
 
 def test_a_refused_sql_step_says_why(page: Page, two_sources_url: str, tmp_path: Path) -> None:
     page.goto(f"{two_sources_url}/consolidate")
