@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.dataset_charts import match_weight_figure, probability_to_weight
 from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import user_errors, workspace
+from components.layout import count_column, user_errors, workspace
 from components.recipe_form import (
     OP_LABELS,
     fuzzy_config_editor,
@@ -293,7 +293,7 @@ elif method == "fuzzy":
             counted = []
         total = sum(e["comparisons"] for e in counted)
         if counted:
-            st.dataframe(pd.DataFrame(counted), hide_index=True)
+            st.dataframe(pd.DataFrame(counted), hide_index=True, column_config={"comparisons": count_column("comparisons")})
             (st.error if total > config["max_comparisons"] else st.caption)(
                 f"{total:,} comparisons in all" + (f": over the cap of {config['max_comparisons']:,}; make the blocking rules stricter." if total > config["max_comparisons"] else ".")
             )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from components.dataset_charts import lineage_dot
 from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, user_errors, workspace
+from components.layout import ago, count_column, user_errors, workspace
 from components.table_view import flash_errors, table_detail
 from studio.datasets import Recipe
 from studio.tables import TableVersion
@@ -94,7 +94,7 @@ else:
     listing = pd.DataFrame(
         [{"dataset": d.name, "version": d.version, "rows": d.rows, "columns": len(d.columns), "built by": d.origin_text(), "updated": ago(d.created_at)} for d in datasets]
     )
-    st.dataframe(listing, hide_index=True, width="stretch")
+    st.dataframe(listing, hide_index=True, width="stretch", column_config={"rows": count_column("rows")})
     selected = st.selectbox("Dataset", names, key="selected_dataset")
     newest = store.get(selected)
     stale = store.stale_inputs(newest)

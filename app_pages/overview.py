@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, human_bytes, user_errors, workspace
+from components.layout import ago, count_column, human_bytes, user_errors, workspace
 
 current = workspace()
 st.title("Overview")
@@ -63,7 +63,17 @@ else:
             for s in sources
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch", column_config={"rows": count_column("rows")})
+    if datasets:
+        st.subheader("Datasets")
+        st.dataframe(
+            pd.DataFrame(
+                [{"dataset": d.name, "version": d.version, "rows": d.rows, "built by": d.origin_text(), "updated": ago(d.created_at)} for d in datasets]
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"rows": count_column("rows")},
+        )
 
 if jobs:
     st.subheader("Recent jobs")

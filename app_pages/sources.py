@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, user_errors, workspace
+from components.layout import ago, count_column, user_errors, workspace
 from components.table_view import flash_errors, table_detail
 from studio import StudioError
 from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types, suggest_name
@@ -115,7 +115,7 @@ else:
     if st.session_state.get("selected_source") not in names:
         st.session_state["selected_source"] = names[0]
     listing = pd.DataFrame([{"source": s.name, "version": s.version, "rows": s.rows, "columns": len(s.columns), "updated": ago(s.created_at)} for s in sources])
-    st.dataframe(listing, hide_index=True, width="stretch")
+    st.dataframe(listing, hide_index=True, width="stretch", column_config={"rows": count_column("rows")})
     selected = st.selectbox("Source", names, key="selected_source")
     with user_errors():
         table_detail(current, store, selected, "selected_source")

@@ -36,6 +36,11 @@ def sidebar() -> None:
         st.caption(f"Workspace  \n`{current.root}`")
 
 
+def count_column(label: str) -> "st.column_config.NumberColumn":
+    """A table column of counts, with thousands separators."""
+    return st.column_config.NumberColumn(label, format="localized")
+
+
 def ago(timestamp: float | None) -> str:
     """'12 s ago', '5 min ago', '3 h ago', or a date."""
     if timestamp is None:

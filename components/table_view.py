@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import track
-from components.layout import ago, human_bytes, user_errors
+from components.layout import ago, count_column, human_bytes, user_errors
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 from studio import StudioError, Workspace
 from studio.tables import TableStore, TableVersion
@@ -124,6 +124,7 @@ def table_detail(
             ),
             hide_index=True,
             width="stretch",
+            column_config={"rows": count_column("rows")},
         )
     with tabs[-1]:
         new_name = st.text_input("New name", value=name, key=f"rename_{name}")
