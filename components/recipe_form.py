@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from studio.consolidate import AGGREGATES, COMPARISON_KINDS, OPS
+from studio.consolidate import AGGREGATES, COMPARISON_KINDS
 from studio.consolidate._units import FACTORS, TEMPERATURE_TO_C
 
 UNITS = [unit for units in FACTORS.values() for unit in units] + list(TEMPERATURE_TO_C)
@@ -85,7 +85,7 @@ def step_args(op: str, key: str, columns: list[str]) -> dict[str, Any] | None:
     if op == "convert_currency":
         to = st.text_input("Target currency", value="USD", key=f"{key}_cur_to")
         rates = st.data_editor(
-            pd.DataFrame({"currency": ["USD", "EUR", "GBP"], f"value of 1 in target": [1.0, 1.08, 1.27]}),
+            pd.DataFrame({"currency": ["USD", "EUR", "GBP"], "value of 1 in target": [1.0, 1.08, 1.27]}),
             num_rows="dynamic", key=f"{key}_rates", hide_index=True,
         )
         how = st.radio("Currency of each amount", ["one currency", "a currency column"], horizontal=True, key=f"{key}_cur_how")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
-from typing import Any
 
 from studio.errors import StudioError
 from studio.jobs import JobContext

@@ -1,6 +1,5 @@
 """The real app in headless Chromium: upload a CSV, see its profile, reload, nothing lost."""
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,14 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import shoot
 from tests.helpers.servers import app_server
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = "/usr/bin/chromium"
-expect.set_options(timeout=30_000)
-SCREENSHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS", "screenshots"))
 
 
 @pytest.fixture(scope="module")
@@ -23,35 +20,6 @@ def app_url(tmp_path_factory) -> Iterator[str]:
     workspace = tmp_path_factory.mktemp("e2e") / "ws"
     with app_server(workspace) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash scripts/test.sh`, which installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1800})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
-
-
-def settled(page: Page) -> None:
-    """Wait until the page is drawn with the studio's navigation (page titles in the sidebar)."""
-    expect(page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True)).to_be_visible()
-
-
-def shoot(page: Page, name: str) -> None:
-    settled(page)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_upload_a_csv_and_see_its_profile(page: Page, app_url: str, tmp_path: Path) -> None:

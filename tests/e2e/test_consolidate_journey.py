@@ -10,11 +10,10 @@ from playwright.sync_api import Page, expect
 
 from studio import Workspace
 from studio.demo import write_demo_files
-from tests.e2e.test_browser import CHROMIUM, browser, page, settled, shoot  # noqa: F401 - fixtures
+from tests.e2e.conftest import settled, shoot
 from tests.helpers.servers import app_server
 
 pytestmark = pytest.mark.e2e
-assert CHROMIUM
 
 
 @pytest.fixture(scope="module")

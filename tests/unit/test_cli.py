@@ -2,11 +2,8 @@
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
-
-import pytest
 
 
 def studio(*args, check=True, input=None, env=None):

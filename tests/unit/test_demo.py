@@ -1,7 +1,4 @@
-import sqlite3
-
-import duckdb
-import pandas as pd
+"""The demo world: deterministic, idempotent, flawed on purpose, and fixed by its own recipes."""
 
 from studio.demo import build_demo
 from studio.demo._world import N_ORDERS, write_demo_files

@@ -169,8 +169,8 @@ def test_enough_labels_choose_the_threshold_in_resolve(con, config, result):
     sure = con.execute(f"SELECT row_id_l, row_id_r FROM {result.pairs} WHERE match_probability > 0.99 ORDER BY 1, 2 LIMIT 6").fetchall()
     doubtful = con.execute(f"SELECT row_id_l, row_id_r FROM {result.pairs} WHERE match_probability < 0.5 ORDER BY 1, 2 LIMIT 6").fetchall()
     stranger = con.execute(
-        f"SELECT a.row_id, b.row_id FROM people a JOIN people b ON a.entity_id <> b.entity_id AND a.row_id < b.row_id "
-        f"WHERE a.last_name <> b.last_name ORDER BY a.row_id, b.row_id LIMIT 1"
+        "SELECT a.row_id, b.row_id FROM people a JOIN people b ON a.entity_id <> b.entity_id AND a.row_id < b.row_id "
+        "WHERE a.last_name <> b.last_name ORDER BY a.row_id, b.row_id LIMIT 1"
     ).fetchall()[0]
     labels = [(a, b, True) for a, b in sure[:5]] + [(a, b, False) for a, b in doubtful[:5]] + [(*stranger, True)]
     labelled = resolve(con, "people", "row_id", config, labels=labels)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from studio import StudioError
-from tests.unit.test_cli import assert_one_error_line, studio, studio_json
+from tests.unit.test_cli import assert_one_error_line, studio
 
 
 def test_timezone_timestamps_and_infinities_profile(workspace, tmp_path):
