@@ -111,8 +111,20 @@ def step_args(op: str, key: str, columns: list[str]) -> dict[str, Any] | None:
 
 
 def step_text(step: dict[str, Any]) -> str:
-    args = ", ".join(f"{k}={v}" for k, v in step.items() if k != "op")
-    return OP_LABELS.get(step["op"], step["op"]) + (f" ({args})" if args else "")
+    """A normalization step in words: ``Convert units to km/h, unit from speed_unit``."""
+    op, args = step["op"], {k: v for k, v in step.items() if k != "op"}
+    details = {
+        "case": lambda: f"to {args.get('to', 'lower')}",
+        "null_if": lambda: "values " + ", ".join(repr(v) for v in args.get("values", []) if v != "") + (" and empty text" if "" in args.get("values", []) else ""),
+        "phone": lambda: f"+{args.get('country_code', '1')} for {args.get('national_digits', 10)}-digit numbers",
+        "parse_date": lambda: ", ".join(args.get("formats", [])) + (", date only" if args.get("as_date") else ""),
+        "convert_unit": lambda: f"to {args.get('to')}, " + (f"unit from {args['unit_column']}" if "unit_column" in args else f"from {args.get('from')}"),
+        "convert_currency": lambda: f"to {args.get('to', '')}, " + (f"currency from {args['currency_column']}" if "currency_column" in args else f"from {args.get('from')}") + f" ({len(args.get('rates', {}))} rates)",
+        "map_values": lambda: ", ".join(f"{k} → {v}" for k, v in list(args.get("mapping", {}).items())[:4]) + (" …" if len(args.get("mapping", {})) > 4 else ""),
+        "clip": lambda: " and ".join(f"{'at least' if k == 'lower' else 'at most'} {v:g}" for k, v in args.items() if k in ("lower", "upper")),
+    }
+    detail = details[op]() if op in details and args else ""
+    return OP_LABELS.get(op, op).split(" (")[0] + (f": {detail}" if detail else "")
 
 
 def fuzzy_config_editor(config: dict[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -221,7 +221,7 @@ def test_consolidate_page_aligns_normalizes_and_builds_an_exact_dedupe(restauran
     app.selectbox(key="rc_norm_column").select("name").run()
     app.selectbox(key="rc_norm_op").select("case").run()
     app.button(key="rc_add_step").click().run()
-    assert "1 · Change case (to=lower)" in texts(app)
+    assert "1 · Change case: to lower" in texts(app)
     assert "Values the rules change (before → after)" in texts(app)
     app.selectbox(key="rc_id").select("restaurant_id").run()
     app.radio(key="rc_method").set_value("exact").run()
