@@ -25,9 +25,11 @@ def job_status_line(job: Job) -> None:
 
 
 def pending_jobs(workspace: Workspace) -> None:
-    """Progress of this tab's jobs, polled only while there are some."""
-    if st.session_state.get(PENDING_KEY):
-        _poll_pending(workspace)
+    """Progress of this tab's jobs, polled only while there are some. Always one container,
+    so the elements below keep their place (an open tab stays open) as lines come and go."""
+    with st.container():
+        if st.session_state.get(PENDING_KEY):
+            _poll_pending(workspace)
 
 
 @st.fragment(run_every=1.0)
@@ -45,6 +47,7 @@ def _poll_pending(workspace: Workspace) -> None:
 
 
 def finished_messages(workspace: Workspace) -> None:
-    """Show, once, how this tab's finished jobs ended."""
-    for job_id in st.session_state.pop("finished_jobs", []):
-        job_status_line(workspace.jobs.get(job_id))
+    """Show, once, how this tab's finished jobs ended (in one container, as above)."""
+    with st.container():
+        for job_id in st.session_state.pop("finished_jobs", []):
+            job_status_line(workspace.jobs.get(job_id))

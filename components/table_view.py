@@ -17,9 +17,11 @@ FLASH_KEY = "flash_error"
 
 
 def flash_errors() -> None:
-    """An error kept by a button callback, shown once."""
-    if FLASH_KEY in st.session_state:
-        st.error(st.session_state.pop(FLASH_KEY), icon=":material/error:")
+    """An error kept by a button callback, shown once (in one container, so the elements
+    below keep their place)."""
+    with st.container():
+        if FLASH_KEY in st.session_state:
+            st.error(st.session_state.pop(FLASH_KEY), icon=":material/error:")
 
 
 def run_and_select(action: Callable[[], Any], selection_key: str, selected: str | None) -> None:
