@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from studio.consolidate import exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
+from studio.consolidate import FuzzyConfig, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
 from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep, Recipe, RecipeInput
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
@@ -473,11 +473,19 @@ class RecipePipeline:
         stats.update(rows_in=int(rows_in or 0), clusters=int(clusters), duplicates_removed=int((rows_in or 0) - clusters), largest_cluster=int(largest))
         return self._register(golden_temp, members_temp, stats)
 
-    def _fuzzy(self, step: DedupeStep, carry: tuple[str, ...], stats: dict[str, Any]) -> None:
+    def fuzzy_config(self) -> FuzzyConfig:
+        """The fuzzy step's settings over ``prepared``: the recipe's own, else suggested from
+        the data (never comparing the source name or the per-system id), with the recipe's
+        threshold if it sets one."""
+        step = self.recipe.dedupe
         exclude = [c for c in (SOURCE_COLUMN, self.recipe.id_column) if c]
-        config = step.fuzzy or suggest_config(self.con, "prepared", ROW_ID, exclude=exclude)
-        if step.threshold is not None:
+        config = (step.fuzzy if step else None) or suggest_config(self.con, "prepared", ROW_ID, exclude=exclude)
+        if step is not None and step.threshold is not None:
             config = dataclasses.replace(config, threshold=step.threshold)
+        return config
+
+    def _fuzzy(self, step: DedupeStep, carry: tuple[str, ...], stats: dict[str, Any]) -> None:
+        config = self.fuzzy_config()
         labels = self._labels_as_row_ids()
 
         def progress(fraction: float, message: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.consolidate import FuzzyConfig, cluster_pairs, estimate_comparisons, resolve, suggest_config, suggest_threshold
+from studio.consolidate import FuzzyConfig, cluster_pairs, estimate_comparisons, resolve, suggest_threshold
 from studio.datasets._build import ROW_ID, RecipePipeline
 from studio.datasets._recipe import SOURCE_COLUMN, PairLabel, Recipe
 from studio.errors import StudioError
@@ -43,15 +43,10 @@ def review_key(recipe: Recipe) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def fuzzy_exclusions(recipe: Recipe) -> list[str]:
-    """Columns the suggested settings never compare: the source name and the per-system id."""
-    return [c for c in (SOURCE_COLUMN, recipe.id_column) if c]
-
-
 def suggested_config(workspace: "Workspace", recipe: Recipe) -> FuzzyConfig:
     with RecipePipeline(workspace, recipe) as pipeline:
         pipeline.prepare()
-        return suggest_config(pipeline.con, "prepared", ROW_ID, exclude=fuzzy_exclusions(recipe))
+        return pipeline.fuzzy_config()
 
 
 def comparison_estimates(workspace: "Workspace", recipe: Recipe, config: FuzzyConfig) -> list[dict[str, Any]]:
@@ -95,7 +90,7 @@ class ReviewStore:
         try:
             with RecipePipeline(self.workspace, recipe, context) as pipeline:
                 pipeline.prepare()
-                config = step.fuzzy or suggest_config(pipeline.con, "prepared", ROW_ID, exclude=fuzzy_exclusions(recipe))
+                config = pipeline.fuzzy_config()
 
                 def progress(fraction: float, message: str) -> None:
                     context.progress(0.1 + 0.8 * fraction, message)
