@@ -136,15 +136,26 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
             ).astype(str)
             st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
             yes, no = st.columns(2)
-            if yes.button("Same entity", key=f"rc_yes_{left_key}_{right_key}", icon=":material/check:", width="stretch"):
-                labels.append({"left": list(left_key), "right": list(right_key), "match": True})
-                st.rerun()
-            if no.button("Different", key=f"rc_no_{left_key}_{right_key}", icon=":material/close:", width="stretch"):
-                labels.append({"left": list(left_key), "right": list(right_key), "match": False})
-                st.rerun()
-    if labels and st.button("Clear labels"):
-        labels.clear()
-        st.rerun()
+            # Callbacks run before the next script run, so the label shows in one run (no
+            # st.rerun() gap in which a second click could land on a stale button).
+            yes.button(
+                "Same entity",
+                key=f"rc_yes_{left_key}_{right_key}",
+                icon=":material/check:",
+                width="stretch",
+                on_click=labels.append,
+                args=({"left": list(left_key), "right": list(right_key), "match": True},),
+            )
+            no.button(
+                "Different",
+                key=f"rc_no_{left_key}_{right_key}",
+                icon=":material/close:",
+                width="stretch",
+                on_click=labels.append,
+                args=({"left": list(left_key), "right": list(right_key), "match": False},),
+            )
+    if labels:
+        st.button("Clear labels", on_click=labels.clear)
 
 
 # ------------------------------------------------------------------ start
