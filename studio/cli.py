@@ -6,7 +6,6 @@ JSON document to stdout; a failure prints one ``error: ...`` line to stderr and 
 
 import json
 import os
-import subprocess
 import sys
 import time
 import traceback
@@ -117,7 +116,9 @@ def app(workspace_dir: Path | None, port: int, with_demo: bool) -> None:
     click.echo(f"studio on http://localhost:{port}  (workspace {workspace.root})", err=True)
     env = {**os.environ, "STUDIO_WORKSPACE": str(workspace.root)}
     command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
-    sys.exit(subprocess.call(command, env=env, cwd=APP_FILE.parent))
+    # Become the server (no child left behind): a signal to this process reaches Streamlit.
+    os.chdir(APP_FILE.parent)
+    os.execve(sys.executable, command, env)
 
 
 # ------------------------------------------------------------------ sources

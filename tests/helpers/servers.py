@@ -4,6 +4,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -83,9 +84,11 @@ def app_server(workspace_dir: Path) -> Iterator[str]:
         wait_http(f"http://localhost:{port}/_stcore/health")
         yield f"http://localhost:{port}"
     finally:
-        process.terminate()
+        # The server runs in its own session: stop the whole group, leaving nothing behind.
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         log.close()
