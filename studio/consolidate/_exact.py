@@ -14,6 +14,7 @@ from studio.errors import StudioError
 from studio.lake import sql_identifier, sql_literal
 
 AGGREGATES = ("first_non_null", "max", "min", "sum")
+OUT_OF_ORDER = "rows are not in row-id order"
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,13 @@ class DedupePlan:
     """Exact deduplication of ``table_sql`` (whose ``row_id`` column numbers the input rows) as
     SQL in parts, so that the window runs once over narrow rows:
 
-    - ``survivors()``: per input row, ``survivor``: the row id of its cluster's surviving row;
-      only the row id, keys, the columns survivorship reads and ``carry`` are read;
+    - ``survivors()``: per input row, ``survivor`` (the row id of its cluster's surviving row)
+      and ``cluster_size``; only the row id, keys, the columns survivorship reads and ``carry``
+      are read;
     - ``members(survivors)``: row id, ``cluster_id`` (the survivor's row id), match probability;
+    - ``kept(survivors)``: every row id in order, with ``cluster_size`` where the row survives;
+    - ``golden_in_order(kept)``: the surviving rows, whole, with ``cluster_size``, in row-id
+      order without sorting them (when ``table_sql`` scans in row-id order);
     - ``golden(survivors, clusters)``: the surviving rows, whole, joined to ``clusters`` (a table
       with one row per cluster: ``cluster_id`` and the ``extra`` columns to add), unordered.
     """
@@ -122,8 +127,25 @@ class DedupePlan:
     def survivors(self, carry: tuple[str, ...] = ()) -> str:
         needed = _select_list([self.row_id, *self.keys, *self.order_columns, *carry])
         return (
-            f"SELECT {needed}, first_value({sql_identifier(self.row_id)}) OVER (PARTITION BY {self.group} ORDER BY {self.order}) AS survivor "
-            f"FROM {self.table_sql}"
+            f"SELECT {needed}, first_value({sql_identifier(self.row_id)}) OVER cluster AS survivor, count(*) OVER cluster AS cluster_size "
+            f"FROM {self.table_sql} WINDOW cluster AS (PARTITION BY {self.group} ORDER BY {self.order} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+        )
+
+    def kept(self, survivors: str) -> str:
+        row_id = sql_identifier(self.row_id)
+        return f"SELECT {row_id}, CASE WHEN {row_id} = survivor THEN cluster_size END AS cluster_size FROM {survivors} ORDER BY {row_id}"
+
+    def golden_in_order(self, kept: str) -> str:
+        """The surviving rows in row-id order without sorting the wide rows: ``table_sql`` is
+        read beside ``kept`` by position (DuckDB runs a POSITIONAL JOIN on one thread, in scan
+        order). A row whose id is not kept's at the same position raises OUT_OF_ORDER, so a
+        scan that is not in row-id order fails rather than mixing rows; sort instead then."""
+        if self.aggregate:
+            raise StudioError("aggregated survivorship needs the sorted golden query")
+        row_id = sql_identifier(self.row_id)
+        return (
+            f"SELECT t.*, k.cluster_size FROM {self.table_sql} t POSITIONAL JOIN {kept} k "
+            f"WHERE CASE WHEN t.{row_id} IS DISTINCT FROM k.{row_id} THEN error({sql_literal(OUT_OF_ORDER)}) ELSE k.cluster_size IS NOT NULL END"
         )
 
     def members(self, survivors: str, carry: tuple[str, ...] = ()) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from studio.consolidate import FuzzyConfig, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
+from studio.consolidate import OUT_OF_ORDER, DedupePlan, FuzzyConfig, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
 from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep, Recipe, RecipeInput
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
@@ -454,23 +454,22 @@ class RecipePipeline:
             self.context.progress(0.3, f"deduplicating on {', '.join(step.keys)}")
             plan = exact_dedupe_plan("prepared", columns, list(step.keys), step.survivorship, ROW_ID, source_column)
             self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors(carry)}", "deduplicating")
-            self._execute(f"CREATE OR REPLACE TEMP TABLE members AS {plan.members('survivors', carry)}", "deduplicating")
-            self._execute("CREATE OR REPLACE TEMP TABLE clusters AS SELECT cluster_id, count(*)::BIGINT AS cluster_size FROM members GROUP BY cluster_id", "deduplicating")
-            # The survivor's row id names the cluster.
-            golden = f"SELECT {ROW_ID} AS cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_size) FROM ({plan.golden('survivors', 'clusters', ('cluster_size',))})"
+            self._execute(f"CREATE OR REPLACE TEMP VIEW members AS {plan.members('survivors', carry)}", "deduplicating")
+            # The survivor's row id names the cluster, so row-id order is cluster order.
+            outer = f"SELECT {ROW_ID} AS cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_size) FROM "
         else:
             self._fuzzy(step, carry, stats)
             plan = exact_dedupe_plan("clustered", columns + ["cluster_id"], ["cluster_id"], step.survivorship, ROW_ID, source_column)
             self._execute(f"CREATE OR REPLACE TEMP TABLE survivors AS {plan.survivors()}", "choosing survivors")
-            self._execute("CREATE OR REPLACE TEMP TABLE clusters AS SELECT survivor AS cluster_id, count(*)::BIGINT AS cluster_size FROM survivors GROUP BY survivor", "choosing survivors")
-            golden = f"SELECT cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_id, cluster_size) FROM ({plan.golden('survivors', 'clusters', ('cluster_size',))})"
+            outer = f"SELECT cluster_id, cluster_size, * EXCLUDE ({ROW_ID}, cluster_id, cluster_size) FROM "
+        self._execute(f"CREATE OR REPLACE TEMP TABLE kept AS {plan.kept('survivors')}", "choosing survivors")
         self.context.progress(0.7, "writing the golden table")
-        self._copy(f"{golden} ORDER BY cluster_id", golden_temp, "writing the golden table")
+        self._write_golden(plan, outer, golden_temp, in_row_order=step.method == "exact" and not plan.aggregate)
         self.context.progress(0.85, "writing the members table")
         identity = sql_identifier(recipe.id_column) if recipe.id_column else f"{ROW_ID} AS row_id"
         self._copy(f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, match_probability FROM members ORDER BY {ROW_ID}", members_temp, "writing the members table")
-        rows_in, clusters, largest = self.con.execute("SELECT sum(cluster_size), count(*), coalesce(max(cluster_size), 0) FROM clusters").fetchall()[0]
-        stats.update(rows_in=int(rows_in or 0), clusters=int(clusters), duplicates_removed=int((rows_in or 0) - clusters), largest_cluster=int(largest))
+        rows_in, clusters, largest = self.con.execute("SELECT count(*), count(cluster_size), coalesce(max(cluster_size), 0) FROM kept").fetchall()[0]
+        stats.update(rows_in=int(rows_in), clusters=int(clusters), duplicates_removed=int(rows_in - clusters), largest_cluster=int(largest))
         return self._register(golden_temp, members_temp, stats)
 
     def fuzzy_config(self) -> FuzzyConfig:
@@ -506,6 +505,21 @@ class RecipePipeline:
             "labels_used": len(labels),
             "weight_histogram": result.weight_histogram,
         }
+
+    def _write_golden(self, plan: DedupePlan, outer: str, target: Path, in_row_order: bool) -> None:
+        """Write the golden table (``outer`` + the surviving rows), ordered by cluster id.
+        When cluster ids are survivor row ids (exact dedupe, no aggregates), the rows are read
+        beside ``kept`` in scan order, which spares sorting millions of wide rows; a scan that
+        turns out not to be in row-id order (a join, a custom SQL step) is sorted instead."""
+        if in_row_order:
+            try:
+                self._copy(f"{outer}({plan.golden_in_order('kept')})", target, "writing the golden table")
+                return
+            except StudioError as exc:
+                if OUT_OF_ORDER not in exc.message:
+                    raise
+        clusters = f"(SELECT {ROW_ID} AS cluster_id, cluster_size FROM kept WHERE cluster_size IS NOT NULL)"
+        self._copy(f"{outer}({plan.golden('survivors', clusters, ('cluster_size',))}) ORDER BY cluster_id", target, "writing the golden table")
 
     def _register(self, golden_temp: Path, members_temp: Path | None, stats: dict[str, Any]) -> BuildResult:
         recipe = self.recipe

@@ -47,6 +47,19 @@ def aligned_recipe(workspace, **extra):
     return Recipe.from_json({**spec, **extra})
 
 
+def test_exact_golden_is_in_cluster_order_when_a_sql_step_reorders_the_rows(two_sources):
+    """The golden rows are written in scan order when the scan is in row-id order; a SQL step
+    that reorders them is caught and the rows are sorted instead: the same table either way."""
+    dedupe = {"method": "exact", "keys": ["zip"], "survivorship": {"source_priority": ["crm", "partner"]}}
+    two_sources.datasets.build(aligned_recipe(two_sources, dedupe=dedupe))
+    reordered = {"name": "reordered", "output": "reordered", "sql": "SELECT * FROM input ORDER BY _row_id DESC"}
+    two_sources.datasets.build(aligned_recipe(two_sources, dedupe=dedupe, **reordered))
+    plain, shuffled = (two_sources.datasets.preview(name, 100) for name in ("restaurants", "reordered"))
+    assert list(plain["cluster_id"]) == sorted(plain["cluster_id"]) and len(plain) == 5
+    assert plain.equals(shuffled)
+    assert plain.set_index("zip").loc["10001", ["source", "cluster_size"]].tolist() == ["crm", 2]
+
+
 def test_names_are_matched_by_meaning():
     assert name_similarity("zip", "postcode") == 1.0
     assert name_similarity("restaurant_id", "merchant_code") > name_similarity("restaurant_id", "merchant_name")

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio import StudioError
-from studio.consolidate import Survivorship, exact_dedupe_sql
+from studio.consolidate import OUT_OF_ORDER, Survivorship, exact_dedupe_plan, exact_dedupe_sql
 
 COLUMNS = ["_row", "k1", "k2", "c1", "c2", "source", "amount", "seen"]
 
@@ -104,3 +104,28 @@ def test_invariants(rows, rule):
     golden_con = table([g[1:] for g in golden])
     regolden, _ = dedupe(golden_con, rule)
     assert [g[1:] for g in regolden] == [g[1:] for g in golden]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(row, max_size=40), rule=rules.filter(lambda r: not r.aggregate))
+def test_golden_in_scan_order_equals_the_sorted_golden(rows, rule):
+    """The build writes golden rows in scan order beside the kept row ids instead of sorting
+    them: the same rows, in cluster order, with each cluster's size."""
+    con = table(rows)
+    golden, members = dedupe(con, rule)
+    plan = exact_dedupe_plan("t", COLUMNS, ["k1", "k2"], rule, "_row", "source")
+    con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+    con.execute(f"CREATE TABLE kept AS {plan.kept('survivors')}")
+    in_order = con.execute(plan.golden_in_order("kept")).fetchall()
+    sizes = {cluster: [m[1] for m in members].count(cluster) for cluster in {m[1] for m in members}}
+    assert in_order == [(*g, sizes[g[0]]) for g in golden]
+
+
+def test_golden_in_scan_order_refuses_a_scan_out_of_row_order():
+    con = table(ROWS)
+    con.execute("CREATE TABLE shuffled AS SELECT * FROM t ORDER BY _row DESC")
+    plan = exact_dedupe_plan("shuffled", COLUMNS, ["k1", "k2"], Survivorship(), "_row", "source")
+    con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+    con.execute(f"CREATE TABLE kept AS {plan.kept('survivors')}")
+    with pytest.raises(duckdb.Error, match=OUT_OF_ORDER):
+        con.execute(plan.golden_in_order("kept")).fetchall()
