@@ -135,9 +135,10 @@ def table_detail(
             on_click=run_and_select, args=(lambda: store.rename(name, new_name), selection_key, new_name),
         )
         target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
+        overwrite = st.checkbox("Replace the file if it exists", key=f"export_overwrite_{name}")
         if st.button("Export", key=f"export_button_{name}", disabled=not target):
             with user_errors():
-                written = store.export(name, target, table.version)
+                written = store.export(name, target, table.version, overwrite=overwrite)
                 st.success(f"Wrote v{table.version} to {written}")
         st.divider()
         if st.button(f"Delete this {store.kind}…", key=f"delete_{name}", icon=":material/delete:"):

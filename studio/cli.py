@@ -265,10 +265,11 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     @click.argument("name")
     @click.argument("path", type=click.Path(path_type=Path))
     @click.option("--version", "version", type=int)
+    @click.option("--overwrite", is_flag=True, help="Replace PATH if it exists.")
     @workspace_option
     @json_option
-    def export(name: str, path: Path, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
-        target = store_of(Workspace.open(workspace_dir)).export(name, path, version)
+    def export(name: str, path: Path, version: int | None, overwrite: bool, workspace_dir: Path | None, as_json: bool) -> None:
+        target = store_of(Workspace.open(workspace_dir)).export(name, path, version, overwrite=overwrite)
         emit(as_json, {"name": name, "path": str(target)}, f"wrote {target}")
 
     export.help = f"Write a {noun} version to PATH (.parquet or .csv)."

@@ -332,14 +332,19 @@ class TableStore:
         if used == 0:
             self.lake.remove(content_hash)
 
-    def export(self, name: str, target: Path | str, version: int | None = None) -> Path:
-        """Write a version to ``target`` (.parquet or .csv), atomically."""
+    def export(self, name: str, target: Path | str, version: int | None = None, overwrite: bool = False) -> Path:
+        """Write a version to ``target`` (.parquet or .csv), atomically; an existing file is
+        replaced only with ``overwrite``."""
         target = Path(target)
         fmt = EXPORT_FORMATS.get(target.suffix.lower())
         if fmt is None:
             raise StudioError(f"{target.name}: export writes .parquet or .csv; change the file extension")
         if not target.parent.is_dir():
             raise StudioError(f"{target.parent}: no such folder; create it first")
+        if target.is_dir():
+            raise StudioError(f"{target}: is a folder; give a file path")
+        if target.exists() and not overwrite:
+            raise StudioError(f"{target}: already exists; choose another path, or allow overwriting it")
         table = self.get(name, version)
         temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
         try:

@@ -308,3 +308,8 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     app.text_input(key="export_zips").input(str(tmp_path / "zips.csv")).run()
     app.button(key="export_button_zips").click().run()
     assert (tmp_path / "zips.csv").exists()
+    app.button(key="export_button_zips").click().run()
+    assert "already exists" in app.error[0].value
+    app.checkbox(key="export_overwrite_zips").check().run()
+    app.button(key="export_button_zips").click().run()
+    assert not app.error and app.success[0].value.startswith("Wrote v")

@@ -56,6 +56,8 @@ def test_sources_contract(tmp_path, files):
     assert out.read_text().splitlines()[0] == "id,city,amount,when"
     studio("sources", "export", "orders", tmp_path / "out.parquet", "--workspace", ws)
     assert (tmp_path / "out.parquet").stat().st_size > 0
+    assert_one_error_line(studio("sources", "export", "orders", out, "--workspace", ws, check=False), "already exists")
+    studio("sources", "export", "orders", out, "--overwrite", "--workspace", ws)
     assert studio_json("sources", "rename", "few", "seven", "--workspace", ws)["name"] == "seven"
     preview = studio_json("sources", "preview", "seven", "--limit", "3", "--workspace", ws)
     assert preview["columns"] == ["id"] and len(preview["rows"]) == 3

@@ -111,6 +111,16 @@ def test_export_parquet_and_csv(workspace, files, tmp_path):
         store.export("orders", tmp_path / "out.xlsx")
     with pytest.raises(StudioError, match="no such folder"):
         store.export("orders", tmp_path / "missing" / "out.csv")
+    # An existing file is kept unless overwriting is asked for.
+    csv.write_text("keep me")
+    with pytest.raises(StudioError, match="already exists; choose another path, or allow overwriting"):
+        store.export("orders", csv)
+    assert csv.read_text() == "keep me"
+    assert pd.read_csv(store.export("orders", csv, overwrite=True))["id"].sum() == 5050
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    with pytest.raises(StudioError, match="is a folder"):
+        store.export("orders", folder)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
