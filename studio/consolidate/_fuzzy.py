@@ -379,8 +379,19 @@ def _comparison_dict(internal: str, kind: str, name_columns: list[str]) -> dict[
     def jaro_winkler(threshold: float) -> None:
         level(f"jaro_winkler_similarity({l}, {r}) >= {threshold}", f"similar (Jaro-Winkler >= {threshold})")
 
+    def words_within() -> None:
+        # "green cafe" in "the green cafe", "silver kitchen" in "the silver kitchen llc": every
+        # word of one value in the other. Jaro-Winkler weighs the start, which a leading word
+        # ("the") throws off. Two words at least, so one common word is not enough.
+        left_words, right_words = f"string_split({l}, ' ')", f"string_split({r}, ' ')"
+        level(
+            f"least(len({left_words}), len({right_words})) >= 2 AND (list_has_all({left_words}, {right_words}) OR list_has_all({right_words}, {left_words}))",
+            "all words of one in the other",
+        )
+
     if kind == "name":
         jaro_winkler(0.92)
+        words_within()
         jaro_winkler(0.85)
         others = [other for other in name_columns if other != internal]
         if others:
@@ -391,6 +402,7 @@ def _comparison_dict(internal: str, kind: str, name_columns: list[str]) -> dict[
         jaro_winkler(0.7)
     elif kind == "string":
         jaro_winkler(0.92)
+        words_within()
         jaro_winkler(0.8)
     elif kind == "email":
         # Only a typo counts as close: addresses are made of names, so "similar" addresses

@@ -80,4 +80,5 @@ def fixed_by_the_demo_recipes(workspace) -> None:
     pairs = lambda groups: {tuple(sorted(p)) for g in groups.values() for p in combinations(g, 2)}  # noqa: E731
     predicted, expected = pairs(found), pairs(real)
     precision, recall = len(predicted & expected) / len(predicted), len(predicted & expected) / len(expected)
-    assert precision >= 0.9 and recall >= 0.85, (precision, recall)
+    # Measured: precision 0.992, recall 0.996 (0.937 before names matched word by word).
+    assert precision >= 0.97 and recall >= 0.97, (precision, recall)

@@ -16,6 +16,7 @@ from studio.consolidate._fuzzy import (
     COMPARISON_KINDS,
     FieldComparison,
     FuzzyConfig,
+    _comparison_dict,
     cluster_pairs,
     estimate_comparisons,
     resolve,
@@ -102,6 +103,29 @@ def test_every_row_once_and_cluster_id_is_the_smallest_row_id(con, result):
     assert_conserved(con, "people", result.members)
     low = con.execute(f"SELECT min(match_probability) FROM {result.members}").fetchall()[0][0]
     assert low >= result.parameters["threshold"]["used"]
+
+
+WORDS_LEVEL = "all words of one in the other"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "words_level"),
+    [
+        ("the green cafe", "green cafe", True),
+        ("silver kitchen", "the silver kitchen llc", True),
+        ("cafe", "green cafe", False),  # one word in common is not enough
+        ("green cafe", "blue cafe", False),
+        ("green cafe", "green cafe", False),  # exact match comes first
+    ],
+)
+def test_a_leading_word_does_not_hide_a_name(left, right, words_level):
+    """Jaro-Winkler weighs the start: "the green cafe" vs "green cafe" scores ~0.87; the words
+    level catches such pairs."""
+    for kind in ("name", "string"):
+        levels = _comparison_dict("c0", kind, [])["comparison_levels"]
+        cases = " ".join(f"WHEN {lv['sql_condition']} THEN {i}" for i, lv in enumerate(levels) if lv["sql_condition"] != "ELSE")
+        first = duckdb.execute(f"SELECT CASE {cases} ELSE {len(levels) - 1} END FROM (SELECT ? AS c0_l, ? AS c0_r)", [left, right]).fetchall()[0][0]
+        assert (levels[first]["label_for_charts"] == WORDS_LEVEL) == words_level, (kind, levels[first]["label_for_charts"])
 
 
 def test_pairs_table_shows_which_fields_agreed(con, result, config):
