@@ -411,6 +411,20 @@ def arrow_column(values: list[Any] | tuple[Any, ...]) -> pa.Array:
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
 
+def _filled(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def _excel_column(index: int) -> str:
+    """The spreadsheet letter(s) of a zero-based column index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
 def write_excel(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, fmt: str, out: Path, progress: ProgressFn, label: str) -> dict[str, Any]:
     import openpyxl
 
@@ -420,15 +434,27 @@ def write_excel(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions
         raise StudioError(f"{label}: no sheet named {sheet!r}; the sheets are {', '.join(sheets)}")
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = (row for row in book[sheet].iter_rows(values_only=True) if any(v is not None and v != "" for v in row))
-        header = next(rows, None)
+        rows = ((number, row) for number, row in enumerate(book[sheet].iter_rows(values_only=True), start=1) if any(_filled(v) for v in row))
+        header_number, header = next(rows, (0, None))
         if header is None:
             raise StudioError(f"{label}: sheet {sheet!r} is empty; pick the sheet that holds the data")
-        width = max(i + 1 for i, v in enumerate(header) if v is not None and v != "")
+        width = max(i + 1 for i, v in enumerate(header) if _filled(v))
         names = ["" if v is None else str(v).strip() for v in header[:width]]
         check_column_names(names, f"{label} [{sheet}]")
         columns: list[list[Any]] = [[] for _ in names]
-        for count, row in enumerate(rows, start=1):
+        for count, (number, row) in enumerate(rows, start=1):
+            beyond = next((i for i in range(width, len(row)) if _filled(row[i])), None)
+            if beyond is not None:
+                # Keeping the header's width would drop these cells without a word.
+                hint = (
+                    f"row {header_number} looks like a title above the table; delete the rows above the header"
+                    if width == 1
+                    else "give that column a header in row " + str(header_number) + ", or clear the stray cells"
+                )
+                raise StudioError(
+                    f"{label} [{sheet}]: row {number} has a value in column {_excel_column(beyond)} but the header "
+                    f"(row {header_number}) ends at column {_excel_column(width - 1)}; {hint}"
+                )
             for i in range(width):
                 columns[i].append(row[i] if i < len(row) else None)
             if count % 50_000 == 0:

@@ -174,6 +174,27 @@ def test_excel_sheet_choice(workspace, tmp_path):
         workspace.sources.add_file(path, "book3", ReadOptions(sheet="third"))
 
 
+def test_excel_cells_beyond_the_header_are_refused_not_dropped(workspace, tmp_path):
+    import openpyxl
+
+    stray = tmp_path / "stray.xlsx"
+    book = openpyxl.Workbook()
+    for row in (["id", "amount"], [1, 10], [2, 20, "note"], [3, 30]):
+        book.active.append(row)
+    book.save(stray)
+    with pytest.raises(StudioError, match=r"row 3 has a value in column C but the header \(row 1\) ends at column B; give that column a header"):
+        workspace.sources.add_file(stray, "stray")
+    titled = tmp_path / "titled.xlsx"
+    book = openpyxl.Workbook()
+    for row in (["Sales report 2026"], [], ["id", "amount"], [1, 10]):
+        book.active.append(row)
+    book.active.merge_cells("A1:B1")
+    book.save(titled)
+    with pytest.raises(StudioError, match="row 1 looks like a title above the table; delete the rows above the header"):
+        workspace.sources.add_file(titled, "titled")
+    assert workspace.sources.list() == []
+
+
 def test_suggest_name():
     assert suggest_name("Orders 2024.csv") == "orders_2024"
     assert suggest_name("2024-sales.parquet") == "_2024_sales"
