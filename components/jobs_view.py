@@ -14,7 +14,10 @@ def track(job_id: int) -> None:
 
 
 def job_status_line(job: Job) -> None:
-    if job.status == SUCCEEDED:
+    warning = (job.result or {}).get("warning") if job.status == SUCCEEDED else None
+    if warning:
+        st.warning(f"{job.title}: done; {warning}", icon=":material/warning:")
+    elif job.status == SUCCEEDED:
         st.success(f"{job.title}: done", icon=":material/check_circle:")
     elif job.status == FAILED:
         st.error(f"{job.title}: {job.error}", icon=":material/error:")

@@ -170,7 +170,9 @@ def sources_add(
         result = workspace.sources.add_file(path, name, options, context=context)
     source = result.source
     status = "unchanged, same content as" if result.unchanged else "added"
-    emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns")
+    skipped = source.origin.get("skipped_rows")
+    note = f"; {skipped:,} bad rows skipped" if skipped else ""
+    emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns{note}")
 
 
 def add_table_commands(group: click.Group, kind: str) -> None:

@@ -54,7 +54,9 @@ class TableVersion:
         origin = self.origin
         if origin.get("kind") == "recipe":
             return f"recipe {origin['recipe']} over " + ", ".join(f"{i['table']} v{i['version']}" for i in origin.get("inputs", []))
-        return str(origin.get("file") or origin.get("url") or "")
+        where = str(origin.get("file") or origin.get("url") or "")
+        skipped = origin.get("skipped_rows")
+        return f"{where} ({skipped:,} bad rows skipped)" if skipped else where
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,12 @@ def add_file_job(
             shutil.rmtree(Path(path).parent, ignore_errors=True)
     context.progress(0.98, "profiling")
     workspace.sources.profile(name, result.source.version)
-    return result.to_json()
+    document = result.to_json()
+    skipped = result.source.origin.get("skipped_rows")
+    if skipped:
+        document["warning"] = f"{skipped:,} bad rows skipped"
+        context.log(document["warning"], "warning")
+    return document
 
 
 def add_database_job(

@@ -41,6 +41,7 @@ EXTENSIONS = {
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "iso8859-1": "latin-1", "latin-1": "latin-1", "ascii": "utf-8"}
 _PY_CODEC = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1"}
 BAD_ROWS = ("error", "skip", "pad")
+REJECTS_TABLE = "studio_rejected_rows"
 SNIFF_BYTES = 256 * 1024
 _TYPE_PATTERN = re.compile(
     r"^(VARCHAR|TEXT|BOOLEAN|TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|"
@@ -247,7 +248,8 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
     if options.header is not None:
         args.append(f"header={'true' if options.header else 'false'}")
     if options.bad_rows == "skip":
-        args += ["ignore_errors=true", "strict_mode=false"]
+        # Strict: a row with too many fields is skipped too, not cut to the header's width.
+        args += ["ignore_errors=true"]
     elif options.bad_rows == "pad":
         args += ["null_padding=true", "strict_mode=false"]
     con = duckdb.connect()
@@ -282,6 +284,8 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
         names = [c["name"] for c in columns]
     read_args = dialect + [f"header={'true' if header else 'false'}"]
     read_args += [a for a in args if a.startswith(("ignore_errors", "null_padding", "strict_mode"))]
+    if options.bad_rows == "skip":
+        read_args += ["store_rejects=true", f"rejects_table={sql_literal(REJECTS_TABLE)}", f"rejects_scan={sql_literal(REJECTS_TABLE + '_scans')}"]
     if options.types:
         unknown = [name for name in options.types if name not in names]
         if unknown:
@@ -325,11 +329,17 @@ def write_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
             sample = handle.read(SNIFF_BYTES)
     try:
         select_sql = _csv_source_sql(path, sample, duck_encoding, options, fmt, label)
+        for table in (REJECTS_TABLE, REJECTS_TABLE + "_scans"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         _copy_to_parquet(con, select_sql, out, progress, label, _translate_csv_error(encoding))
     finally:
         if transcoded is not None:
             transcoded.unlink(missing_ok=True)
-    return {"encoding": encoding}
+    if options.bad_rows != "skip":
+        return {"encoding": encoding}
+    # A line can be rejected for several reasons (one row per reason): count lines.
+    skipped = con.execute(f"SELECT count(DISTINCT line) FROM {REJECTS_TABLE}").fetchall()[0][0]
+    return {"encoding": encoding, "skipped_rows": int(skipped)}
 
 
 # ---------------------------------------------------------------- Parquet

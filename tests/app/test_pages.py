@@ -107,6 +107,19 @@ def test_sources_page_shows_a_failed_add_as_one_line(app_workspace, tmp_path):
     assert app_workspace.sources.list() == []
 
 
+def test_sources_page_says_how_many_bad_rows_it_skipped(app_workspace, tmp_path):
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\n3\n4,5,6\n7,8\n")
+    app = open_page("sources")
+    app.text_input(key="path_path").input(str(ragged)).run()
+    app.selectbox(key="path_bad").select("skip").run()
+    app.button(key="path_add").click().run()
+    wait_jobs(app_workspace)
+    app.run()
+    assert any("done; 2 bad rows skipped" in w.value for w in app.warning), [w.value for w in app.warning]
+    assert "ragged.csv (2 bad rows skipped)" in texts(app)
+
+
 def test_sources_page_adds_a_database_table(app_workspace, files):
     app = open_page("sources")
     app.text_input(key="db_url").input(f"sqlite:///{files['sqlite']}").run()

@@ -155,7 +155,14 @@ def test_bad_rows_skip_and_pad(workspace, tmp_path):
     with pytest.raises(StudioError, match="line 3"):
         workspace.sources.add_file(path, "short")
     skipped = workspace.sources.add_file(path, "short", ReadOptions(bad_rows="skip")).source
-    assert skipped.rows == 2
+    assert skipped.rows == 2 and skipped.origin["skipped_rows"] == 1
+    assert skipped.origin_text() == "short.csv (1 bad rows skipped)"
+    # A row with too many fields is skipped too (not cut to the header's width), and counted.
+    long_rows = tmp_path / "long.csv"
+    long_rows.write_text("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n11,12\n")
+    dropped = workspace.sources.add_file(long_rows, "long", ReadOptions(bad_rows="skip")).source
+    assert (dropped.rows, dropped.origin["skipped_rows"]) == (2, 2)
+    assert workspace.sources.preview("long")["a"].tolist() == [1, 8]
     padded = workspace.sources.add_file(path, "padded", ReadOptions(bad_rows="pad", delimiter=",")).source
     assert padded.rows == 3
     assert workspace.sources.preview("padded")["c"].isna().sum() == 1
