@@ -135,25 +135,18 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                 }
             ).astype(str)
             st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
-            yes, no = st.columns(2)
             # Callbacks run before the next script run, so the label shows in one run (no
             # st.rerun() gap in which a second click could land on a stale button).
-            yes.button(
-                "Same entity",
-                key=f"rc_yes_{left_key}_{right_key}",
-                icon=":material/check:",
-                width="stretch",
-                on_click=labels.append,
-                args=({"left": list(left_key), "right": list(right_key), "match": True},),
-            )
-            no.button(
-                "Different",
-                key=f"rc_no_{left_key}_{right_key}",
-                icon=":material/close:",
-                width="stretch",
-                on_click=labels.append,
-                args=({"left": list(left_key), "right": list(right_key), "match": False},),
-            )
+            choices = (("Same entity", "yes", ":material/check:", True), ("Different", "no", ":material/close:", False))
+            for column, (label, key, icon, match) in zip(st.columns(2), choices):
+                column.button(
+                    label,
+                    key=f"rc_{key}_{left_key}_{right_key}",
+                    icon=icon,
+                    width="stretch",
+                    on_click=labels.append,
+                    args=({"left": list(left_key), "right": list(right_key), "match": match},),
+                )
     if labels:
         st.button("Clear labels", on_click=labels.clear)
 
