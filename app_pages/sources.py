@@ -72,7 +72,7 @@ def add_source_panel() -> None:
     upload_tab, path_tab, database_tab = st.tabs(["Upload a file", "File on the server", "Database"])
     with upload_tab:
         uploaded = st.file_uploader(
-            "CSV, TSV, Parquet, JSON, NDJSON or Excel", type=[e.lstrip(".") for e in EXTENSIONS], key="upload_file",
+            "CSV, TSV, Parquet, JSON, NDJSON or Excel (CSV, TSV and JSON may be gzipped)", type=[e.lstrip(".") for e in EXTENSIONS] + ["gz"], key="upload_file",
             on_change=suggest_from, args=("upload_file", "upload_name"),
         )
         name = st.text_input("Source name", key="upload_name")

@@ -7,9 +7,11 @@ lifting is DuckDB's (parallel, out of core); Excel goes through openpyxl in read
 
 import codecs
 import csv
+import gzip
 import io
 import re
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,8 @@ DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "iso8859-1": "latin-1"
 _PY_CODEC = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1"}
 BAD_ROWS = ("error", "skip", "pad")
 REJECTS_TABLE = "studio_rejected_rows"
+GZIP_SUFFIX = ".gz"
+GZIP_FORMATS = ("csv", "tsv", "json", "ndjson")  # DuckDB reads these gzipped
 SNIFF_BYTES = 256 * 1024
 _TYPE_PATTERN = re.compile(
     r"^(VARCHAR|TEXT|BOOLEAN|TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|"
@@ -79,19 +83,45 @@ def parse_types(pairs: list[str] | tuple[str, ...]) -> dict[str, str]:
     return types
 
 
+def is_gzipped(path: Path) -> bool:
+    return path.suffix.lower() == GZIP_SUFFIX
+
+
 def detect_format(path: Path, requested: str | None) -> str:
+    """The format asked for, else the one the extension names (``orders.csv.gz``: csv)."""
+    suffix = Path(path.stem).suffix if is_gzipped(path) else path.suffix
     if requested:
-        requested = requested.lower()
-        if requested not in FORMATS:
+        fmt = requested.lower()
+        if fmt not in FORMATS:
             raise StudioError(f"{path.name}: unknown format {requested!r}; use one of {', '.join(FORMATS)}")
-        return requested
-    fmt = EXTENSIONS.get(path.suffix.lower())
-    if fmt is None:
-        raise StudioError(
-            f"{path.name}: cannot tell the format from the extension {path.suffix or '(none)'!r}; "
-            f"pass --format ({', '.join(FORMATS)})"
-        )
+    else:
+        found = EXTENSIONS.get(suffix.lower())
+        if found is None:
+            raise StudioError(
+                f"{path.name}: cannot tell the format from the extension {suffix or '(none)'!r}; "
+                f"pass --format ({', '.join(FORMATS)})"
+            )
+        fmt = found
+    if is_gzipped(path) and fmt not in GZIP_FORMATS:
+        raise StudioError(f"{path.name}: gzip-compressed {fmt} is not read; decompress it first (gunzip {path.name})")
     return fmt
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzipped (DuckDB reads those by itself)."""
+    return gzip.open(path, "rb") if is_gzipped(path) else open(path, "rb")
+
+
+def _gzip_error(exc: Exception) -> str:
+    return f"not a readable gzip file ({_first_duckdb_line(exc).split(':')[0]}); check the file is complete, or decompress it first"
+
+
+def _read_sample(path: Path, label: str) -> bytes:
+    try:
+        with _open_bytes(path) as handle:
+            return handle.read(SNIFF_BYTES)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise StudioError(f"{label}: {_gzip_error(exc)}") from None
 
 
 def check_column_names(names: list[str], label: str) -> None:
@@ -177,7 +207,7 @@ def _transcode_to_utf8(path: Path, encoding: str, out: Path, label: str) -> None
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0
     try:
-        with open(path, "rb") as source, open(out, "w", encoding="utf-8", newline="") as target:
+        with _open_bytes(path) as source, open(out, "w", encoding="utf-8", newline="") as target:
             while chunk := source.read(8 * 1024 * 1024):
                 target.write(decoder.decode(chunk))
                 offset += len(chunk)
@@ -224,6 +254,8 @@ def _translate_csv_error(encoding: str) -> Callable[[Exception], str]:
         where = f"line {line.group(1)}" if line else "a row"
         if "Invalid unicode" in text:
             return f"{where} is not valid {encoding} text; set the file's encoding (e.g. latin-1 or utf-16)"
+        if "GZIP" in text.upper():
+            return _gzip_error(exc)
         if "Expected Number of Columns" in text:
             found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
             detail = f" ({found.group(2)} fields, expected {found.group(1)})" if found else ""
@@ -258,7 +290,7 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
             f"SELECT Delimiter, Quote, Escape, HasHeader, Columns FROM sniff_csv({sql_literal(str(path))}, {', '.join(args)})"
         ).fetchall()[0]
     except duckdb.Error as exc:
-        if "Invalid unicode" in str(exc):
+        if "Invalid unicode" in str(exc) or "GZIP" in str(exc).upper():
             raise StudioError(f"{label}: {_translate_csv_error(duck_encoding)(exc)}") from None
         raise StudioError(_layout_error(sample, duck_encoding, delimiter, options, label, _first_duckdb_line(exc))) from None
     finally:
@@ -315,8 +347,7 @@ def _layout_error(sample: bytes, duck_encoding: str, delimiter: str | None, opti
 
 
 def write_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, fmt: str, out: Path, progress: ProgressFn, label: str) -> dict[str, Any]:
-    with open(path, "rb") as handle:
-        sample = handle.read(SNIFF_BYTES)
+    sample = _read_sample(path, label)
     encoding = _resolve_encoding(options.encoding, sample, label)
     duck_encoding = DUCKDB_ENCODINGS.get(codecs.lookup(encoding).name)
     transcoded = None
@@ -372,10 +403,17 @@ def _translate_json_error(exc: Exception) -> str:
 
 def _check_array_closed(path: Path, label: str) -> None:
     """DuckDB accepts a JSON array cut short (``[{...},``); a truncated file must not load."""
-    with open(path, "rb") as handle:
-        head = handle.read(64).lstrip()
-        handle.seek(max(0, path.stat().st_size - 64))
-        tail = handle.read().rstrip()
+    head = _read_sample(path, label)[:64].lstrip()
+    tail = b""
+    try:
+        with _open_bytes(path) as handle:
+            if not is_gzipped(path):
+                handle.seek(max(0, path.stat().st_size - 64))
+            while chunk := handle.read(8 * 1024 * 1024):  # a gzipped file is read through to its end
+                tail = (tail + chunk)[-64:]
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise StudioError(f"{label}: {_gzip_error(exc)}") from None
+    tail = tail.rstrip()
     if head.startswith(b"[") and not tail.endswith(b"]"):
         raise StudioError(f"{label}: malformed JSON: the array is not closed with ']' (is the file cut short?)")
 

@@ -15,12 +15,14 @@ from studio.jobs import JobContext
 from studio.lake import atomic_replace
 from studio.meta import hide_password
 from studio.sources._database import write_database
-from studio.sources._readers import WRITERS, ReadOptions, detect_format
+from studio.sources._readers import WRITERS, ReadOptions, detect_format, is_gzipped
 from studio.tables import AddResult, TableStore, validate_name
 
 def suggest_name(filename: str) -> str:
     """A valid source name from a file name: ``Orders 2024.csv`` -> ``orders_2024``."""
-    stem = re.sub(r"[^A-Za-z0-9_]+", "_", Path(filename).stem).strip("_").lower() or "source"
+    path = Path(filename)
+    stem = Path(path.stem).stem if is_gzipped(path) else path.stem
+    stem = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "source"
     return ("_" + stem if stem[0].isdigit() else stem)[:63]
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -17,6 +19,36 @@ def test_every_file_format_loads_the_same_table(workspace, files, fmt):
     assert frame["id"].tolist() == list(range(1, 101))
     assert frame["city"].isna().sum() == 25
     assert frame["amount"].sum() == pytest.approx(sum(round(0.5 + i * 49.5 / 99, 2) for i in range(100)))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "ndjson"])
+def test_gzipped_text_files_load_the_same_table(workspace, files, tmp_path, fmt):
+    import gzip
+
+    packed = tmp_path / f"data.{fmt}.gz"
+    packed.write_bytes(gzip.compress(files[fmt].read_bytes()))
+    plain = workspace.sources.add_file(files[fmt], "plain").source
+    unpacked = workspace.sources.add_file(packed, "packed").source
+    assert unpacked.rows == 100 and unpacked.origin["format"] == fmt
+    assert unpacked.content_hash == plain.content_hash
+
+
+def test_gzip_edges_get_one_line_errors(workspace, tmp_path):
+    import gzip
+
+    whole = gzip.compress(("id,name\n" + "".join(f"{i},name{i}\n" for i in range(300_000))).encode())
+    cases = {
+        "cut.csv.gz": (whole[: len(whole) // 2], "not a readable gzip file (Unexpected end of GZIP stream); check the file is complete"),
+        "fake.csv.gz": (b"id,name\n1,a\n", "not a readable gzip file"),
+        "table.parquet.gz": (gzip.compress(b"PAR1"), "gzip-compressed parquet is not read; decompress it first (gunzip table.parquet.gz)"),
+        "cut.json.gz": (gzip.compress(b'[{"a": 1},'), "the array is not closed"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(StudioError, match=re.escape(message)):
+            workspace.sources.add_file(tmp_path / name, "edge")
+    assert workspace.sources.list() == []
+    assert suggest_name("Orders 2024.csv.gz") == "orders_2024"
 
 
 def test_sqlite_table_and_query(workspace, files):
