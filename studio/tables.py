@@ -48,6 +48,7 @@ class TableVersion:
     created_at: float
     path: Path
     kind: str = "source"
+    table_id: int = 0  # stays with the table through renames (lineage refers to it)
 
     def origin_text(self) -> str:
         """Where this version came from, in a few words."""
@@ -212,6 +213,7 @@ class TableStore:
             created_at=row.created_at,
             path=self.lake.table_path(row.content_hash),
             kind=row.kind,
+            table_id=row.source_id,
         )
 
     def _not_found(self, name: str, version: int | None = None) -> NotFound:
@@ -231,6 +233,15 @@ class TableStore:
                 row = own.execute(query).first()
         if row is None:
             raise self._not_found(name, version)
+        return self._from_row(row)
+
+    def get_by_id(self, table_id: int, version: int) -> TableVersion:
+        """A version of the table with this id, whatever it is called now."""
+        query = self._select_versions().where(meta.sources.c.id == table_id, meta.source_versions.c.version == version)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            raise NotFound(f"no {self.kind} with id {table_id} version {version}")
         return self._from_row(row)
 
     def versions(self, name: str) -> list[TableVersion]:
@@ -296,8 +307,17 @@ class TableStore:
     # ------------------------------------------------------------ changing
 
     def rename(self, name: str, new_name: str) -> TableVersion:
+        """Rename a table. Refused while saved recipes name it (as an input, in their SQL, or
+        as their output): they would stop running. Lineage follows the table's id."""
         validate_name(new_name, self.kind)
         self.get(name)
+        users = self.workspace.datasets.recipes_naming(name)
+        if users:
+            listed = ", ".join(users)
+            raise StudioError(
+                f"{name} is named by recipe{'s' if len(users) > 1 else ''} {listed}; renaming it would break "
+                f"{'them' if len(users) > 1 else 'it'}: point {'them' if len(users) > 1 else 'it'} at another table or delete {'them' if len(users) > 1 else 'it'} first"
+            )
         with self.engine.begin() as connection:
             taken = connection.execute(
                 sa.select(meta.sources.c.name, meta.sources.c.kind).where(

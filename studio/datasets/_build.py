@@ -162,6 +162,10 @@ def suggest_mapping(tables: list[tuple[str, list[dict[str, str]]]], threshold: f
     return {"schema": schema, "inputs": [{"table": m["table"], "columns": {t: m["columns"].get(t) for t in targets}} for m in mappings], "scores": scores}
 
 
+def _lineage_item(table: TableVersion) -> dict[str, Any]:
+    return {"table": table.name, "table_id": table.table_id, "kind": table.kind, "version": table.version, "content_hash": table.content_hash}
+
+
 class RecipePipeline:
     """One recipe over one DuckDB connection: stages as views for previews, and ``build``."""
 
@@ -528,8 +532,7 @@ class RecipePipeline:
             "recipe": recipe.name,
             "recipe_hash": recipe.spec_hash(),
             "spec": recipe.to_json(),
-            "inputs": [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash} for t in self.inputs]
-            + [{"table": t.name, "kind": t.kind, "version": t.version, "content_hash": t.content_hash, "via": "sql"} for t in self.sql_inputs],
+            "inputs": [_lineage_item(t) for t in self.inputs] + [{**_lineage_item(t), "via": "sql"} for t in self.sql_inputs],
             "stats": stats,
         }
         items = [(recipe.output, golden_temp, {**lineage, "role": "dataset"})]

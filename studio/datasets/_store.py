@@ -18,6 +18,7 @@ from studio.datasets._recipe import Recipe
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import sql_identifier, sql_literal
+from studio.sql import referenced_names
 from studio.tables import TableStore, TableVersion
 
 DIFF_SAMPLE_ROWS = 20
@@ -84,6 +85,19 @@ class DatasetStore(TableStore):
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(meta.recipes).order_by(meta.recipes.c.name)).all()
         return [{"name": r.name, "spec": r.spec, "created_at": r.created_at, "updated_at": r.updated_at} for r in rows]
+
+    def recipes_naming(self, table: str) -> list[str]:
+        """The saved recipes that read ``table`` (as an input or in their SQL step) or write
+        it (their output or members table)."""
+        users = []
+        for saved in self.recipes():
+            recipe = Recipe.from_json(saved["spec"])
+            named = {i.table for i in recipe.inputs} | {recipe.output, recipe.members_output}
+            if recipe.sql:
+                named |= set(referenced_names(recipe.sql, [table]))
+            if table.lower() in {n.lower() for n in named}:
+                users.append(recipe.name)
+        return users
 
     def delete_recipe(self, name: str) -> None:
         with self.engine.begin() as connection:
@@ -178,7 +192,8 @@ class DatasetStore(TableStore):
             for item in origin.get("inputs", []):
                 store = self.workspace.datasets if item.get("kind") == "dataset" else self.workspace.sources
                 try:
-                    parent = store.get(item["table"], item["version"])
+                    # By id: the table may have been renamed since (older versions recorded names only).
+                    parent = store.get_by_id(item["table_id"], item["version"]) if "table_id" in item else store.get(item["table"], item["version"])
                 except NotFound:
                     parent_node = f"gone:{item['table']}:v{item['version']}"
                     nodes.setdefault(parent_node, {"id": parent_node, "label": f"{item['table']} v{item['version']} (deleted)", "kind": "deleted"})

@@ -328,3 +328,22 @@ def test_review_survives_threshold_changes_and_diff_keys_default_sensibly(two_so
     two_sources.datasets.build(plain)
     diff = two_sources.datasets.diff("partners", 1, 2)
     assert diff.key == ["restaurant_id"] and (diff.rows_changed, diff.rows_added, diff.rows_removed) == (1, 0, 0)
+
+
+def test_renaming_a_table_a_saved_recipe_names_is_refused_and_lineage_follows_renames(two_sources):
+    store = two_sources.datasets
+    store.build(aligned_recipe(two_sources, dedupe={"method": "exact", "keys": ["zip"]}), save=True)
+    reader = {"name": "cities", "output": "cities", "inputs": ["restaurants"], "sql": "SELECT * FROM input JOIN crm ON crm.postcode = input.zip"}
+    store.build(Recipe.from_json(reader), save=True)
+    for table, recipes in (("partner", "restaurants"), ("restaurants", "cities, restaurants"), ("crm", "cities, restaurants"), ("restaurants_members", "restaurants")):
+        kind = two_sources.sources if table in ("partner", "crm") else store
+        with pytest.raises(StudioError, match=f"{table} is named by recipes? {recipes}; renaming it would break"):
+            kind.rename(table, "renamed")
+    assert two_sources.sources.get("partner").name == "partner"
+    # Once no saved recipe names it, the table can be renamed; lineage still finds it, by id.
+    store.delete_recipe("cities")
+    store.delete_recipe("restaurants")
+    two_sources.sources.rename("partner", "partner_system")
+    labels = {node["label"] for node in store.lineage("restaurants")["nodes"]}
+    assert {"partner_system v1", "crm v1", "restaurants v1"} <= labels
+    assert not any("deleted" in label for label in labels)
