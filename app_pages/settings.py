@@ -21,6 +21,7 @@ HELP = {
     "job_heartbeat_timeout_s": "Seconds without a heartbeat before a job's worker is taken as dead.",
     "sql_timeout_s": "Seconds a user SQL statement (studio sql) may run before it is stopped.",
     "sql_memory_limit_mb": "Memory a user SQL statement may use, in MB.",
+    "max_running_jobs": "Jobs that may run at once; the others wait in the queue, first come first served (0: one per core).",
 }
 values = asdict(current.settings)
 with st.form("settings"):

@@ -32,6 +32,7 @@ class Settings:
     job_heartbeat_timeout_s: int = 30
     sql_timeout_s: int = 30
     sql_memory_limit_mb: int = 1024
+    max_running_jobs: int = 0
 
     @classmethod
     def minimum(cls, key: str) -> int:

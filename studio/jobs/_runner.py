@@ -52,7 +52,7 @@ def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event) 
 def run_job(workspace: "Workspace", job_id: int) -> int:
     """Claim and run one job in this process. Returns the process exit code."""
     store = workspace.jobs
-    if not store.claim(job_id):
+    if not store.wait_for_slot(job_id):
         return 0
     job = store.get(job_id)
     done = threading.Event()

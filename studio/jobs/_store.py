@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)
+CLAIM_LOCK_KEY = 7_240_611  # a PostgreSQL advisory lock: one job claim at a time
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
 
 
@@ -141,19 +142,60 @@ class JobStore:
             )
         return result.rowcount == 1
 
+    def slot_limit(self) -> int:
+        """How many jobs may run at once (setting max_running_jobs; 0: one per CPU core)."""
+        return self.workspace.settings.max_running_jobs or os.cpu_count() or 1
+
     def claim(self, job_id: int) -> bool:
-        """Take a queued job for this process. False when another worker has it or it ended."""
+        """Take a queued job for this process when a job slot is free: fewer jobs running
+        than the limit, and no older job's worker waiting (first come, first served). False
+        when no slot is free, another worker has the job, or it ended."""
         now = time.time()
-        return self._update(
-            job_id,
-            (QUEUED,),
-            status=RUNNING,
-            started_at=now,
-            heartbeat_at=now,
-            worker_host=socket.gethostname(),
-            worker_pid=os.getpid(),
-            message="started",
+        jobs, other = meta.jobs, meta.jobs.alias("other")
+        running = sa.select(sa.func.count()).select_from(other).where(other.c.status == RUNNING).scalar_subquery()
+        older_waiting = sa.exists().where(
+            other.c.status == QUEUED, other.c.id < job_id, other.c.heartbeat_at > now - self.workspace.settings.job_heartbeat_timeout_s
         )
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Concurrent claims must see each other's counts (SQLite serializes writes).
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+            result = connection.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == QUEUED, running < self.slot_limit(), ~older_waiting)
+                .values(
+                    status=RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    worker_host=socket.gethostname(),
+                    worker_pid=os.getpid(),
+                    message="started",
+                )
+            )
+        return result.rowcount == 1
+
+    def wait_for_slot(self, job_id: int, poll_s: float = 0.5) -> bool:
+        """Claim the job as soon as a slot is free, beating meanwhile so the job is not taken
+        for abandoned. False when it stopped being queued (cancelled, or reaped)."""
+        last_reap = 0.0
+        while not self.claim(job_id):
+            if self.get(job_id).status != QUEUED:
+                return False
+            now = time.time()
+            if now - last_reap > 5:  # a dead worker's job must not hold its slot
+                self.reap()
+                last_reap = now
+            running = len(self.list(status=RUNNING))
+            self._update(
+                job_id,
+                (QUEUED,),
+                heartbeat_at=now,
+                worker_host=socket.gethostname(),
+                worker_pid=os.getpid(),
+                message=f"waiting for a free job slot ({running} running, at most {self.slot_limit()})",
+            )
+            time.sleep(poll_s)
+        return True
 
     def heartbeat(self, job_id: int) -> bool:
         """Record that the worker lives. Returns True when cancellation was requested."""
@@ -222,7 +264,9 @@ class JobStore:
             if self.fail(job.id, reason, only_if=(RUNNING,)):
                 reaped.append(job.id)
         for job in self.list(limit=10_000, status=QUEUED):
-            if now - job.created_at > timeout_s and self.fail(
+            # A worker waiting for a slot beats too; a job nobody beats for was never started.
+            dead_here = job.worker_host == host and job.worker_pid is not None and not _pid_alive(job.worker_pid)
+            if (dead_here or now - (job.heartbeat_at or job.created_at) > timeout_s) and self.fail(
                 job.id, "no worker started this job; submit it again", only_if=(QUEUED,)
             ):
                 reaped.append(job.id)

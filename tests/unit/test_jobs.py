@@ -119,3 +119,29 @@ def test_claim_is_exclusive_and_unknown_kinds_refused(workspace):
     assert workspace.jobs.claim(job_id) and not workspace.jobs.claim(job_id)
     with pytest.raises(StudioError, match="unknown job kind"):
         workspace.jobs.submit("nope", {}, title="x")
+
+
+def test_jobs_beyond_the_slot_limit_wait_their_turn(workspace):
+    """With one slot, later jobs wait in the queue (beating, so they are not reaped as
+    abandoned), start in the order they were submitted, and a waiting job can be cancelled."""
+    workspace.set_setting("max_running_jobs", 1)
+    workspace.set_setting("job_heartbeat_timeout_s", 5)
+    first = workspace.jobs.submit("test.sleep", {"seconds": 60}, title="first")
+    wait_for(workspace, first, (RUNNING,))
+    second = workspace.jobs.submit("test.sleep", {"seconds": 0.2}, title="second")
+    time.sleep(0.5)
+    third = workspace.jobs.submit("test.sleep", {"seconds": 0.2}, title="third")
+    doomed = workspace.jobs.submit("test.sleep", {"seconds": 0.2}, title="cancelled while waiting")
+    deadline = time.time() + 20
+    while not workspace.jobs.get(doomed).message.startswith("waiting") and time.time() < deadline:
+        time.sleep(0.1)
+    assert workspace.jobs.get(doomed).message == "waiting for a free job slot (1 running, at most 1)"
+    assert workspace.jobs.cancel(doomed).status == CANCELLED
+    time.sleep(6)  # longer than the heartbeat timeout: waiting is not abandonment
+    assert workspace.jobs.reap() == []
+    assert [workspace.jobs.get(j).status for j in (first, second, third)] == [RUNNING, QUEUED, QUEUED]
+    workspace.jobs.cancel(first)
+    jobs = [wait_for(workspace, j, (SUCCEEDED, FAILED, CANCELLED), timeout=60) for j in (first, second, third)]
+    assert [j.status for j in jobs] == [CANCELLED, SUCCEEDED, SUCCEEDED]
+    assert jobs[0].finished_at <= jobs[1].started_at and jobs[1].finished_at <= jobs[2].started_at
+    assert workspace.jobs.get(doomed).status == CANCELLED

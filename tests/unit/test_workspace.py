@@ -84,3 +84,8 @@ def test_metadata_db_backends_hold_sources_and_jobs(store, tmp_path, files, requ
     assert workspace.jobs.claim(job_id) is False
     workspace.jobs.succeed(job_id, {"ok": True})
     assert workspace.jobs.get(job_id).result == {"ok": True}
+    workspace.set_setting("max_running_jobs", 1)
+    held, waiting = (workspace.jobs.submit("test.sleep", {}, title=t, launch=False) for t in ("held", "waiting"))
+    assert workspace.jobs.claim(held) and not workspace.jobs.claim(waiting)  # the one slot is taken
+    workspace.jobs.succeed(held, {})
+    assert workspace.jobs.claim(waiting)
