@@ -16,6 +16,7 @@ from components.recipe_form import (
     load_spec,
     mapping_frame,
     mapping_from_frame,
+    set_label,
     step_args,
     step_text,
     survivorship_editor,
@@ -144,8 +145,8 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                     key=f"rc_{key}_{left_key}_{right_key}",
                     icon=icon,
                     width="stretch",
-                    on_click=labels.append,
-                    args=({"left": list(left_key), "right": list(right_key), "match": match},),
+                    on_click=set_label,
+                    args=(labels, left_key, right_key, match),
                 )
     if labels:
         st.button("Clear labels", on_click=labels.clear)

@@ -210,3 +210,10 @@ def load_spec(spec: dict[str, Any], suggestion_frame: pd.DataFrame) -> None:
     state["rc_id"] = spec.get("id") or "(row number)"
     for key in ("rc_comparisons_editor", "rc_blocking_text", "rc_cap", "rc_aggregate_editor"):
         state.pop(key, None)
+
+
+def set_label(labels: list[dict[str, Any]], left: tuple[str, str], right: tuple[str, str], match: bool) -> None:
+    """Label a pair, replacing any label it had: quick clicks on the same pair leave one label."""
+    pair = {tuple(left), tuple(right)}
+    labels[:] = [label for label in labels if {tuple(label["left"]), tuple(label["right"])} != pair]
+    labels.append({"left": list(left), "right": list(right), "match": match})

@@ -181,15 +181,22 @@ def _parse_dedupe(raw: Any) -> DedupeStep | None:
     threshold = raw.get("threshold")
     if threshold is not None and (not isinstance(threshold, (int, float)) or not 0 < threshold < 1):
         raise _fail("dedupe", "threshold is a match probability between 0 and 1 (exclusive)")
-    labels = []
+    labels: dict[frozenset[tuple[str, str]], PairLabel] = {}
     for index, label in enumerate(raw.get("labels") or []):
         try:
             left, right, match = label["left"], label["right"], label["match"]
-            labels.append(PairLabel((str(left[0]), str(left[1])), (str(right[0]), str(right[1])), bool(match)))
+            parsed = PairLabel((str(left[0]), str(left[1])), (str(right[0]), str(right[1])), bool(match))
         except (KeyError, IndexError, TypeError):
             raise _fail(f"dedupe.labels[{index}]", 'a label is {"left": [SOURCE, ID], "right": [SOURCE, ID], "match": true|false}') from None
+        pair = frozenset((parsed.left, parsed.right))
+        if pair in labels and labels[pair].match != parsed.match:
+            raise _fail(
+                f"dedupe.labels[{index}]",
+                f"{parsed.left[0]} {parsed.left[1]} and {parsed.right[0]} {parsed.right[1]} are labelled both same entity and different; keep one label",
+            )
+        labels.setdefault(pair, parsed)  # the same label twice counts once
     config = FuzzyConfig.from_json(raw["config"]) if raw.get("config") else None
-    return DedupeStep("fuzzy", (), survivorship, config, float(threshold) if threshold is not None else None, tuple(labels))
+    return DedupeStep("fuzzy", (), survivorship, config, float(threshold) if threshold is not None else None, tuple(labels.values()))
 
 
 def _parse(data: Any) -> Recipe:

@@ -1,3 +1,5 @@
+import pytest
+
 """Figure builders are pure: profile data in, labelled figure out."""
 
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
@@ -89,3 +91,25 @@ def test_mapping_table_round_trips_to_a_recipe_schema():
     schema, inputs = mapping_from_frame(frame, ["a", "b"])
     assert schema == [{"name": "id", "type": "VARCHAR"}, {"name": "zip", "type": None}]
     assert inputs == [{"table": "a", "columns": {"id": "id", "zip": "zip"}}, {"table": "b", "columns": {"id": "code", "zip": None}}]
+
+
+def test_a_pair_keeps_one_label_however_quickly_it_is_clicked():
+    from components.recipe_form import set_label
+
+    labels = [{"left": ["a", "1"], "right": ["b", "9"], "match": True}]
+    set_label(labels, ("a", "1"), ("b", "2"), True)
+    set_label(labels, ("a", "1"), ("b", "2"), True)  # a second click on a stale button
+    set_label(labels, ("b", "2"), ("a", "1"), False)  # then the other button, either way round
+    assert labels == [{"left": ["a", "1"], "right": ["b", "9"], "match": True}, {"left": ["b", "2"], "right": ["a", "1"], "match": False}]
+
+
+def test_recipe_labels_collapse_repeats_and_refuse_contradictions():
+    from studio import StudioError
+    from studio.datasets import Recipe
+
+    base = {"name": "r", "output": "r", "inputs": ["a", "b"], "id": "id"}
+    same = {"left": ["a", "1"], "right": ["b", "2"], "match": True}
+    recipe = Recipe.from_json({**base, "dedupe": {"method": "fuzzy", "labels": [same, same, {**same, "left": ["b", "2"], "right": ["a", "1"]}]}})
+    assert len(recipe.dedupe.labels) == 1
+    with pytest.raises(StudioError, match=r"dedupe.labels\[1\].*a 1 and b 2 are labelled both same entity and different; keep one label"):
+        Recipe.from_json({**base, "dedupe": {"method": "fuzzy", "labels": [same, {**same, "match": False}]}})
