@@ -1,6 +1,6 @@
-import pytest
-
 """Figure builders are pure: profile data in, labelled figure out."""
+
+import pytest
 
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 
