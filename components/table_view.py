@@ -38,6 +38,18 @@ def run_and_select(action: Callable[[], Any], selection_key: str, selected: str 
         st.session_state[selection_key] = selected
 
 
+def export_version(store: TableStore, name: str, version: int) -> None:
+    """Export button callback: write the file, untick "replace" again (an overwrite is asked
+    for each time), and keep the outcome to show under the button."""
+    try:
+        written = store.export(name, st.session_state[f"export_{name}"], version, overwrite=st.session_state.get(f"export_overwrite_{name}", False))
+    except StudioError as exc:
+        st.session_state[f"export_outcome_{name}"] = ("error", exc.message)
+        return
+    st.session_state[f"export_overwrite_{name}"] = False
+    st.session_state[f"export_outcome_{name}"] = ("success", f"Wrote v{version} to {written}")
+
+
 @st.dialog("Delete")
 def confirm_delete(store: TableStore, name: str, versions: int, selection_key: str) -> None:
     st.write(f"Delete **{name}** and its {versions} version(s)? Files nothing else uses are removed. This cannot be undone.")
@@ -135,11 +147,11 @@ def table_detail(
             on_click=run_and_select, args=(lambda: store.rename(name, new_name), selection_key, new_name),
         )
         target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
-        overwrite = st.checkbox("Replace the file if it exists", key=f"export_overwrite_{name}")
-        if st.button("Export", key=f"export_button_{name}", disabled=not target):
-            with user_errors():
-                written = store.export(name, target, table.version, overwrite=overwrite)
-                st.success(f"Wrote v{table.version} to {written}")
+        st.checkbox("Replace the file if it exists", key=f"export_overwrite_{name}", help="Once only: unticked again after each export.")
+        st.button("Export", key=f"export_button_{name}", disabled=not target, on_click=export_version, args=(store, name, table.version))
+        outcome = st.session_state.pop(f"export_outcome_{name}", None)
+        if outcome is not None:
+            (st.success if outcome[0] == "success" else st.error)(outcome[1])
         st.divider()
         if st.button(f"Delete this {store.kind}…", key=f"delete_{name}", icon=":material/delete:"):
             confirm_delete(store, name, len(versions), selection_key)

@@ -9,6 +9,7 @@ Names are unique across sources and datasets, regardless of case, because SQL se
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import duckdb
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
@@ -357,16 +359,16 @@ class TableStore:
     def export(self, name: str, target: Path | str, version: int | None = None, overwrite: bool = False) -> Path:
         """Write a version to ``target`` (.parquet or .csv), atomically; an existing file is
         replaced only with ``overwrite``."""
-        target = Path(target)
+        target = Path(target).expanduser().absolute()
+        if target.is_dir():
+            raise StudioError(f"{target}: is a folder; give a file path ending in .parquet or .csv")
         fmt = EXPORT_FORMATS.get(target.suffix.lower())
         if fmt is None:
             raise StudioError(f"{target.name}: export writes .parquet or .csv; change the file extension")
         if not target.parent.is_dir():
             raise StudioError(f"{target.parent}: no such folder; create it first")
-        if target.is_dir():
-            raise StudioError(f"{target}: is a folder; give a file path")
         if target.exists() and not overwrite:
-            raise StudioError(f"{target}: already exists; choose another path, or allow overwriting it")
+            raise StudioError(f"{target}: already exists; choose another path, or overwrite it (--overwrite, or tick the box)")
         table = self.get(name, version)
         temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
         try:
@@ -378,10 +380,13 @@ class TableStore:
                         f"COPY (SELECT * FROM read_parquet({sql_literal(str(table.path))})) TO {sql_literal(str(temp))} (FORMAT csv, HEADER true)"
                     )
             atomic_replace(temp, target)
-        except PermissionError:
-            raise StudioError(f"{target.parent}: not writable; choose a folder you can write to") from None
+        except (OSError, duckdb.IOException) as exc:
+            # Read-only folder or file system, disk full: DuckDB and Python say it their own way.
+            reason = f" ({exc.strerror})" if isinstance(exc, OSError) and exc.strerror else ""
+            raise StudioError(f"{target.parent}: not writable{reason}; choose a folder you can write to") from None
         finally:
-            temp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
         return target
 
 

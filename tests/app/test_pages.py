@@ -326,3 +326,7 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     app.checkbox(key="export_overwrite_zips").check().run()
     app.button(key="export_button_zips").click().run()
     assert not app.error and app.success[0].value.startswith("Wrote v")
+    # Replacing is asked for each time: the box is unticked again after an export.
+    assert app.checkbox(key="export_overwrite_zips").value is False
+    app.button(key="export_button_zips").click().run()
+    assert "already exists" in app.error[0].value

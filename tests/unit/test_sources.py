@@ -132,7 +132,7 @@ def test_rename_and_delete_remove_only_unused_files(workspace, files):
     assert store.list() == []
 
 
-def test_export_parquet_and_csv(workspace, files, tmp_path):
+def test_export_parquet_and_csv(workspace, files, tmp_path, monkeypatch):
     store = workspace.sources
     store.add_file(files["csv"], "orders")
     parquet = store.export("orders", tmp_path / "out.parquet")
@@ -145,7 +145,7 @@ def test_export_parquet_and_csv(workspace, files, tmp_path):
         store.export("orders", tmp_path / "missing" / "out.csv")
     # An existing file is kept unless overwriting is asked for.
     csv.write_text("keep me")
-    with pytest.raises(StudioError, match="already exists; choose another path, or allow overwriting"):
+    with pytest.raises(StudioError, match=r"already exists; choose another path, or overwrite it \(--overwrite, or tick the box\)"):
         store.export("orders", csv)
     assert csv.read_text() == "keep me"
     assert pd.read_csv(store.export("orders", csv, overwrite=True))["id"].sum() == 5050
@@ -153,6 +153,15 @@ def test_export_parquet_and_csv(workspace, files, tmp_path):
     folder.mkdir()
     with pytest.raises(StudioError, match="is a folder"):
         store.export("orders", folder)
+    with pytest.raises(StudioError, match="is a folder"):
+        store.export("orders", tmp_path)
+    # A folder nothing can be written to (as root too): one line for both formats, no leftovers.
+    for unwritable in ("/proc/out.csv", "/proc/out.parquet"):
+        with pytest.raises(StudioError, match="^/proc: not writable.*; choose a folder you can write to$"):
+            store.export("orders", unwritable)
+    # Relative paths and ~ are resolved, and the path written is returned whole.
+    monkeypatch.chdir(tmp_path)
+    assert store.export("orders", "relative.csv") == tmp_path / "relative.csv"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
