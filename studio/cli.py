@@ -170,8 +170,8 @@ def sources_add(
         result = workspace.sources.add_file(path, name, options, context=context)
     source = result.source
     status = "unchanged, same content as" if result.unchanged else "added"
-    skipped = source.origin.get("skipped_rows")
-    note = f"; {skipped:,} bad rows skipped" if skipped else ""
+    skipped = source.skipped_text()
+    note = f"; {skipped}" if skipped else ""
     emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns{note}")
 
 

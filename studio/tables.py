@@ -58,8 +58,13 @@ class TableVersion:
         if origin.get("kind") == "recipe":
             return f"recipe {origin['recipe']} over " + ", ".join(f"{i['table']} v{i['version']}" for i in origin.get("inputs", []))
         where = str(origin.get("file") or origin.get("url") or "")
-        skipped = origin.get("skipped_rows")
-        return f"{where} ({skipped:,} bad rows skipped)" if skipped else where
+        skipped = self.skipped_text()
+        return f"{where} ({skipped})" if skipped else where
+
+    def skipped_text(self) -> str | None:
+        """"3 bad rows skipped" when the load skipped rows (``--bad-rows skip``), else None."""
+        skipped = int(self.origin.get("skipped_rows") or 0)
+        return f"{skipped:,} bad row{'' if skipped == 1 else 's'} skipped" if skipped else None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -23,10 +23,10 @@ def add_file_job(
     context.progress(0.98, "profiling")
     workspace.sources.profile(name, result.source.version)
     document = result.to_json()
-    skipped = result.source.origin.get("skipped_rows")
+    skipped = result.source.skipped_text()
     if skipped:
-        document["warning"] = f"{skipped:,} bad rows skipped"
-        context.log(document["warning"], "warning")
+        document["warning"] = skipped
+        context.log(skipped, "warning")
     return document
 
 

@@ -226,9 +226,9 @@ def _resolve_encoding(requested: str | None, sample: bytes, label: str) -> str:
     return encoding
 
 
-def _guess_ragged(text: str, delimiter: str | None, label: str) -> str | None:
-    """After DuckDB's sniffer gave up, find the first row whose field count differs from the
-    header's, so the error can name the line."""
+def _guess_ragged(text: str, delimiter: str | None, label: str, bad_rows: str = "error") -> str | None:
+    """Find the first row whose field count differs from the header's (with ``pad``: the
+    first longer row, as short ones get padded), so the error can name the line."""
     lines = text.splitlines()[:2000]
     if not lines:
         return None
@@ -239,15 +239,18 @@ def _guess_ragged(text: str, delimiter: str | None, label: str) -> str | None:
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=best))
     expected = len(rows[0])
     for number, row in enumerate(rows[1:], start=2):
-        if row and len(row) != expected:
-            return (
-                f"{label}: line {number} has {len(row)} fields but the header has {expected}; "
-                "fix the row, or load with bad rows set to 'skip' or 'pad'"
-            )
+        if row and (len(row) > expected if bad_rows == "pad" else len(row) != expected):
+            return f"{label}: line {number} has {len(row)} fields but the header has {expected}; {_ragged_fix(bad_rows, len(row) > expected)}"
     return None
 
 
-def _translate_csv_error(encoding: str) -> Callable[[Exception], str]:
+def _ragged_fix(bad_rows: str, too_long: bool) -> str:
+    if bad_rows == "pad" and too_long:
+        return "'pad' only fills short rows: fix the row, or load with bad rows set to 'skip'"
+    return "fix the row, or load with bad rows set to 'skip' or 'pad'"
+
+
+def _translate_csv_error(encoding: str, bad_rows: str = "error") -> Callable[[Exception], str]:
     def translate(exc: Exception) -> str:
         text = str(exc)
         line = re.search(r"CSV Error on Line: (\d+)", text)
@@ -259,7 +262,8 @@ def _translate_csv_error(encoding: str) -> Callable[[Exception], str]:
         if "Expected Number of Columns" in text:
             found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
             detail = f" ({found.group(2)} fields, expected {found.group(1)})" if found else ""
-            return f"{where} has the wrong number of fields{detail}; fix the row, or set bad rows to 'skip' or 'pad'"
+            too_long = bool(found) and int(found.group(2)) > int(found.group(1))
+            return f"{where} has the wrong number of fields{detail}; {_ragged_fix(bad_rows, too_long)}"
         if "Could not convert" in text or "Conversion Error" in text:
             column = re.search(r'Column at position: \d+ Set type: (\w+) Sniffed type: \w+|column "?([^"\s]+)"?', text)
             hint = f" in column {column.group(2)}" if column and column.group(2) else ""
@@ -283,7 +287,7 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
         # Strict: a row with too many fields is skipped too, not cut to the header's width.
         args += ["ignore_errors=true"]
     elif options.bad_rows == "pad":
-        args += ["null_padding=true", "strict_mode=false"]
+        args += ["null_padding=true"]  # strict: a longer row is an error, not cut short
     con = duckdb.connect()
     try:
         sniffed = con.execute(
@@ -312,6 +316,12 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
     if header:
         names = _raw_header(sample, duck_encoding, sniffed_delimiter, quote)
         check_column_names(names, label)
+        if len(columns) > len(names):  # 'pad' widened the table to a longer row of the sample
+            text = sample.decode(_PY_CODEC[duck_encoding], errors="replace")
+            raise StudioError(
+                _guess_ragged(text, sniffed_delimiter, label, options.bad_rows)
+                or f"{label}: some rows have more fields than the header's {len(names)}; {_ragged_fix(options.bad_rows, True)}"
+            )
     else:
         names = [c["name"] for c in columns]
     read_args = dialect + [f"header={'true' if header else 'false'}"]
@@ -342,7 +352,7 @@ def _raw_header(sample: bytes, duck_encoding: str, delimiter: str, quote: str) -
 
 def _layout_error(sample: bytes, duck_encoding: str, delimiter: str | None, options: ReadOptions, label: str, detail: str) -> str:
     text = sample.decode(_PY_CODEC[duck_encoding], errors="replace")
-    ragged = _guess_ragged(text, delimiter, label) if options.bad_rows == "error" else None
+    ragged = _guess_ragged(text, delimiter, label, options.bad_rows) if options.bad_rows in ("error", "pad") else None
     return ragged or f"{label}: could not detect the CSV layout ({detail}); set the delimiter and header"
 
 
@@ -362,7 +372,7 @@ def write_csv(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, 
         select_sql = _csv_source_sql(path, sample, duck_encoding, options, fmt, label)
         for table in (REJECTS_TABLE, REJECTS_TABLE + "_scans"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
-        _copy_to_parquet(con, select_sql, out, progress, label, _translate_csv_error(encoding))
+        _copy_to_parquet(con, select_sql, out, progress, label, _translate_csv_error(encoding, options.bad_rows))
     finally:
         if transcoded is not None:
             transcoded.unlink(missing_ok=True)

@@ -197,7 +197,7 @@ def test_bad_rows_skip_and_pad(workspace, tmp_path):
         workspace.sources.add_file(path, "short")
     skipped = workspace.sources.add_file(path, "short", ReadOptions(bad_rows="skip")).source
     assert skipped.rows == 2 and skipped.origin["skipped_rows"] == 1
-    assert skipped.origin_text() == "short.csv (1 bad rows skipped)"
+    assert skipped.origin_text() == "short.csv (1 bad row skipped)"
     # A row with too many fields is skipped too (not cut to the header's width), and counted.
     long_rows = tmp_path / "long.csv"
     long_rows.write_text("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n11,12\n")
@@ -207,6 +207,19 @@ def test_bad_rows_skip_and_pad(workspace, tmp_path):
     padded = workspace.sources.add_file(path, "padded", ReadOptions(bad_rows="pad", delimiter=",")).source
     assert padded.rows == 3
     assert workspace.sources.preview("padded")["c"].isna().sum() == 1
+    # 'pad' fills short rows only: a longer row is refused by line, in the sniffed sample or far
+    # beyond it (it was cut to the header's width without a word).
+    too_long = "'pad' only fills short rows: fix the row, or load with bad rows set to 'skip'"
+    long_rows.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n")
+    with pytest.raises(StudioError, match=re.escape(f"line 4 has 4 fields but the header has 3; {too_long}")):
+        workspace.sources.add_file(long_rows, "long_pad", ReadOptions(bad_rows="pad"))
+    rows = ["a,b,c"] + [f"{i},x,y" for i in range(60_000)]
+    rows[45_001] = "8,b,c,d"
+    far = tmp_path / "far.csv"
+    far.write_text("\n".join(rows) + "\n")
+    with pytest.raises(StudioError, match=re.escape(f"line 45002 has the wrong number of fields (4 fields, expected 3); {too_long}")):
+        workspace.sources.add_file(far, "far", ReadOptions(bad_rows="pad"))
+    assert {s.name for s in workspace.sources.list()} == {"short", "long", "padded"}
 
 
 def test_excel_sheet_choice(workspace, tmp_path):
