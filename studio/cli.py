@@ -229,11 +229,13 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     @workspace_option
     @json_option
     def preview(name: str, limit: int, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
+        import pandas as pd
+
         from studio.sql import plain_value
 
-        frame = store_of(Workspace.open(workspace_dir)).preview(name, limit, version)
-        document = {"columns": list(frame.columns), "rows": [[plain_value(v) for v in row] for row in frame.itertuples(index=False)]}
-        emit(as_json, document, frame.to_string(index=False))
+        columns, rows = store_of(Workspace.open(workspace_dir)).preview_rows(name, limit, version)
+        document = {"columns": columns, "rows": [[plain_value(v) for v in row] for row in rows]}
+        emit(as_json, document, pd.DataFrame(document["rows"], columns=columns, dtype=object).to_string(index=False))
 
     preview.help = f"Print the first rows of a {noun}."
 

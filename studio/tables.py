@@ -269,12 +269,23 @@ class TableStore:
         with self.engine.connect() as connection:
             return [self._from_row(row) for row in connection.execute(query)]
 
+    def _preview_sql(self, name: str, limit: int, version: int | None) -> str:
+        table = self.get(name, version)
+        return f"SELECT * FROM read_parquet({sql_literal(str(table.path))}) LIMIT {max(1, min(int(limit), PREVIEW_MAX_ROWS))}"
+
     def preview(self, name: str, limit: int = 100, version: int | None = None) -> "pd.DataFrame":
         """The first ``limit`` rows (at most PREVIEW_MAX_ROWS) as a small DataFrame."""
-        table = self.get(name, version)
-        limit = max(1, min(int(limit), PREVIEW_MAX_ROWS))
+        query = self._preview_sql(name, limit, version)
         with self.lake.connect() as con:
-            return con.execute(f"SELECT * FROM read_parquet({sql_literal(str(table.path))}) LIMIT {limit}").df()
+            return con.execute(query).df()
+
+    def preview_rows(self, name: str, limit: int = 100, version: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The same rows as Python values (NULL is None), for JSON: pandas would turn NULLs
+        into NaN and nullable integers into objects."""
+        query = self._preview_sql(name, limit, version)
+        with self.lake.connect() as con:
+            relation = con.sql(query)
+            return list(relation.columns), relation.fetchall()
 
     def cached_profile(self, name: str, version: int | None = None) -> dict[str, Any] | None:
         """The stored profile of a version, or None when there is none of the current format."""

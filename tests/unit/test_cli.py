@@ -74,6 +74,21 @@ def test_skipped_bad_rows_are_counted_in_the_message(tmp_path):
     assert "added ragged v1: 2 rows, 2 columns; 2 bad rows skipped" in added.stdout
 
 
+def test_preview_json_is_strict_json_with_nulls_and_numbers(tmp_path, files):
+    ws = tmp_path / "ws"
+    studio("init", "--workspace", ws)
+    studio("sources", "add", files["csv"], "--name", "orders", "--workspace", ws)
+    text = studio("sources", "preview", "orders", "--limit", "100", "--json", "--workspace", ws).stdout
+
+    def no_nan(constant):
+        raise AssertionError(f"{constant} is not JSON")
+
+    document = json.loads(text, parse_constant=no_nan)
+    city, identity = document["columns"].index("city"), document["columns"].index("id")
+    assert sum(row[city] is None for row in document["rows"]) == 25
+    assert [row[identity] for row in document["rows"][:3]] == [1, 2, 3]
+
+
 def test_workspace_from_environment_and_default(tmp_path, files):
     ws = tmp_path / "env_ws"
     studio("init", env={"STUDIO_WORKSPACE": str(ws)})
