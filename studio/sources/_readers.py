@@ -113,7 +113,15 @@ def _open_bytes(path: Path) -> BinaryIO:
 
 
 def _gzip_error(exc: Exception) -> str:
-    return f"not a readable gzip file ({_first_duckdb_line(exc).split(':')[0]}); check the file is complete, or decompress it first"
+    """One message for a damaged gzip file, whether Python's gzip or DuckDB found it."""
+    text = str(exc)
+    if isinstance(exc, EOFError) or "Unexpected end" in text:
+        problem = "it is cut short"
+    elif isinstance(exc, gzip.BadGzipFile) or "not a GZIP" in text:
+        problem = "it is not gzip data"
+    else:
+        problem = "its data is damaged"
+    return f"not a readable gzip file ({problem}); check the file is complete, or decompress it first"
 
 
 def _read_sample(path: Path, label: str) -> bytes:
@@ -403,6 +411,8 @@ def write_parquet(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptio
 
 def _translate_json_error(exc: Exception) -> str:
     text = str(exc)
+    if "GZIP" in text.upper():
+        return _gzip_error(exc)
     if "expected records" in text:
         return "is not tabular JSON: expected an array of objects, or one object per line (NDJSON)"
     if "Malformed JSON" in text:

@@ -38,8 +38,9 @@ def test_gzip_edges_get_one_line_errors(workspace, tmp_path):
 
     whole = gzip.compress(("id,name\n" + "".join(f"{i},name{i}\n" for i in range(300_000))).encode())
     cases = {
-        "cut.csv.gz": (whole[: len(whole) // 2], "not a readable gzip file (Unexpected end of GZIP stream); check the file is complete"),
-        "fake.csv.gz": (b"id,name\n1,a\n", "not a readable gzip file"),
+        "cut.csv.gz": (whole[: len(whole) // 2], "not a readable gzip file (it is cut short); check the file is complete"),
+        "fake.csv.gz": (b"id,name\n1,a\n", "not a readable gzip file (it is not gzip data)"),
+        "cut.ndjson.gz": (gzip.compress(b"".join(b'{"a": %d}\n' % i for i in range(50_000)))[:2000], "not a readable gzip file (it is cut short)"),
         "table.parquet.gz": (gzip.compress(b"PAR1"), "gzip-compressed parquet is not read; decompress it first (gunzip table.parquet.gz)"),
         "cut.json.gz": (gzip.compress(b'[{"a": 1},'), "the array is not closed"),
     }
