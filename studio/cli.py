@@ -63,8 +63,12 @@ def emit(as_json: bool, document: Any, text: str) -> None:
 
 
 def _progress_printer(quiet: bool) -> Callable[[float, str], None]:
+    """Progress lines on stderr for a person watching a terminal; none in scripts and pipes,
+    where stderr carries only the one ``error:`` line of a failure."""
+    shown = not quiet and sys.stderr.isatty()
+
     def report(fraction: float, message: str) -> None:
-        if not quiet:
+        if shown:
             click.echo(f"  {fraction:4.0%} {message}", err=True)
 
     return report
