@@ -152,13 +152,24 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
         st.button("Clear labels", on_click=labels.clear)
 
 
+@st.dialog("Delete recipe")
+def confirm_recipe_delete(name: str) -> None:
+    st.write(f"Delete the saved recipe **{name}**? The datasets it built stay; they cannot be rebuilt from it any more.")
+    if st.button("Delete", key="rc_delete_confirm", type="primary", icon=":material/delete:"):
+        store.delete_recipe(name)
+        state.pop("rc_start", None)
+        st.rerun()
+
+
 # ------------------------------------------------------------------ start
 
 recipes = store.recipes()
 with st.container(border=True):
-    left, right = st.columns([3, 1])
+    left, right, far = st.columns([6, 1, 1], vertical_alignment="bottom")
     names = [r["name"] for r in recipes]
     chosen = left.selectbox("Start from a saved recipe", ["(new recipe)", *names], key="rc_start")
+    if far.button("Delete", key="rc_delete", disabled=chosen == "(new recipe)", width="stretch", icon=":material/delete:"):
+        confirm_recipe_delete(chosen)
     if right.button("Load", key="rc_load", disabled=chosen == "(new recipe)", width="stretch"):
         with user_errors():
             spec = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen)).to_json()

@@ -410,9 +410,34 @@ def consolidate_run(recipe_file: Path, quiet: bool, workspace_dir: Path | None, 
 @json_option
 def consolidate_recipes(workspace_dir: Path | None, as_json: bool) -> None:
     """List saved recipes."""
-    items = Workspace.open(workspace_dir).datasets.recipes()
-    lines = [f"{r['name']:<24} -> {r['spec']['output']:<24} inputs: {', '.join(i['table'] for i in r['spec']['inputs'])}" for r in items]
+    from studio.sql import referenced_names
+    from studio.tables import lake_tables
+
+    workspace = Workspace.open(workspace_dir)
+    items = workspace.datasets.recipes()
+    names = list(lake_tables(workspace))
+    lines = []
+    for item in items:
+        spec = item["spec"]
+        read = [i if isinstance(i, str) else i["table"] for i in spec["inputs"]]
+        via_sql = [n for n in referenced_names(spec["sql"], names) if n not in read] if spec.get("sql") else []
+        lines.append(f"{item['name']:<24} -> {spec['output']:<24} inputs: {', '.join(read)}" + (f"; its SQL reads {', '.join(via_sql)}" if via_sql else ""))
     emit(as_json, items, "\n".join(lines) or "no recipes yet; save one on the Consolidate page or run `studio consolidate run FILE`")
+
+
+@consolidate.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@workspace_option
+@json_option
+def consolidate_delete(name: str, yes: bool, workspace_dir: Path | None, as_json: bool) -> None:
+    """Delete a saved recipe (the datasets it built stay)."""
+    store = Workspace.open(workspace_dir).datasets
+    store.recipe(name)
+    if not yes and not click.confirm(f"delete recipe {name}? (the datasets it built stay)", default=False):
+        raise StudioError("not deleted (answer y, or pass --yes)")
+    store.delete_recipe(name)
+    emit(as_json, {"recipe": name, "deleted": True}, f"deleted recipe {name}")
 
 
 @consolidate.command("show")

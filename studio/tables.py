@@ -329,13 +329,7 @@ class TableStore:
         as their output): they would stop running. Lineage follows the table's id."""
         validate_name(new_name, self.kind)
         self.get(name)
-        users = self.workspace.datasets.recipes_naming(name)
-        if users:
-            listed = ", ".join(users)
-            raise StudioError(
-                f"{name} is named by recipe{'s' if len(users) > 1 else ''} {listed}; renaming it would break "
-                f"{'them' if len(users) > 1 else 'it'}: point {'them' if len(users) > 1 else 'it'} at another table or delete {'them' if len(users) > 1 else 'it'} first"
-            )
+        self._refuse_if_recipes_need(name, "named by", "renaming", self.workspace.datasets.recipes_naming(name))
         with self.engine.begin() as connection:
             taken = connection.execute(
                 sa.select(meta.sources.c.name, meta.sources.c.kind).where(
@@ -347,9 +341,21 @@ class TableStore:
             connection.execute(sa.update(meta.sources).where(meta.sources.c.name == name).values(name=new_name))
         return self.get(new_name)
 
+    @staticmethod
+    def _refuse_if_recipes_need(name: str, how: str, doing: str, recipes: list[str]) -> None:
+        if not recipes:
+            return
+        them = "them" if len(recipes) > 1 else "it"
+        raise StudioError(
+            f"{name} is {how} recipe{'s' if len(recipes) > 1 else ''} {', '.join(recipes)}; {doing} it would break {them}: "
+            f"point {them} at another table, or delete {them} first (`studio consolidate delete NAME`, or the Consolidate page)"
+        )
+
     def delete(self, name: str) -> list[int]:
-        """Delete a table and all its versions; files no other version uses are removed."""
+        """Delete a table and all its versions; files no other version uses are removed.
+        Refused while saved recipes read it (their own outputs may go: a build remakes them)."""
         versions = self.versions(name)
+        self._refuse_if_recipes_need(name, "read by", "deleting", self.workspace.datasets.recipes_naming(name, reading_only=True))
         with self.engine.begin() as connection:
             connection.execute(
                 sa.delete(meta.source_versions).where(

@@ -86,15 +86,17 @@ class DatasetStore(TableStore):
             rows = connection.execute(sa.select(meta.recipes).order_by(meta.recipes.c.name)).all()
         return [{"name": r.name, "spec": r.spec, "created_at": r.created_at, "updated_at": r.updated_at} for r in rows]
 
-    def recipes_naming(self, table: str) -> list[str]:
-        """The saved recipes that read ``table`` (as an input or in their SQL step) or write
-        it (their output or members table)."""
+    def recipes_naming(self, table: str, reading_only: bool = False) -> list[str]:
+        """The saved recipes that read ``table`` (as an input or in their SQL step) or, unless
+        ``reading_only``, write it (their output or members table)."""
         users = []
         for saved in self.recipes():
             recipe = Recipe.from_json(saved["spec"])
-            named = {i.table for i in recipe.inputs} | {recipe.output, recipe.members_output}
+            named = {i.table for i in recipe.inputs}
             if recipe.sql:
                 named |= set(referenced_names(recipe.sql, [table]))
+            if not reading_only:
+                named |= {recipe.output, recipe.members_output}
             if table.lower() in {n.lower() for n in named}:
                 users.append(recipe.name)
         return users

@@ -291,6 +291,11 @@ def test_consolidate_page_loads_a_saved_recipe_and_refuses_bad_sql(restaurants, 
     app.text_area(key="rc_sql").input(f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')").run()
     assert not app.exception, app.exception
     assert any("reaches outside the lake" in e.value for e in app.error)
+    # Deleting a saved recipe asks first (the browser test clicks it through).
+    app.selectbox(key="rc_start").select("saved").run()
+    app.button(key="rc_delete").click().run()
+    assert any(m.value.startswith("Delete the saved recipe **saved**?") for m in app.markdown)
+    assert [r["name"] for r in restaurants.datasets.recipes()] == ["saved"]
 
 
 def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):

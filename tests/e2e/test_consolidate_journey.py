@@ -17,20 +17,28 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def two_sources_url(tmp_path_factory) -> Iterator[str]:
+def journey_workspace(tmp_path_factory) -> Workspace:
     root = tmp_path_factory.mktemp("journey")
     workspace = Workspace.init(root / "ws")
     paths = write_demo_files(root / "files")
     workspace.sources.add_file(paths["restaurants_a"], "restaurants_a")
     workspace.sources.add_database(f"sqlite:///{paths['restaurants_b']}", "restaurants_b", table="merchants")
-    with app_server(root / "ws") as url:
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def two_sources_url(journey_workspace: Workspace) -> Iterator[str]:
+    with app_server(journey_workspace.root) as url:
         yield url
 
 
 def idle(page: Page) -> None:
-    """Wait until the script run an interaction started has finished."""
+    """Wait until the script run an interaction started has finished: no running status and
+    no stale element left (a short run ends before the status shows, while elements below
+    the first changed one are still the previous run's, and clickable)."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
+    expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')).to_have_count(0, timeout=120_000)
 
 
 def pick(page: Page, label: str, option: str) -> None:
@@ -118,3 +126,19 @@ def test_a_refused_sql_step_says_why(page: Page, two_sources_url: str, tmp_path:
     page.get_by_label(re.compile("One SELECT over")).press("Control+Enter")
     expect(page.get_by_text("the query reaches outside the lake")).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
+
+
+def test_a_saved_recipe_is_deleted_after_confirmation(page: Page, two_sources_url: str, journey_workspace: Workspace) -> None:
+    from studio.datasets import Recipe
+
+    journey_workspace.datasets.save_recipe(Recipe.from_json({"name": "throwaway", "output": "throwaway", "inputs": ["restaurants_a"]}))
+    page.goto(f"{two_sources_url}/consolidate")
+    pick(page, "Start from a saved recipe", "throwaway")
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Delete the saved recipe throwaway?")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(dialog).to_have_count(0)
+    idle(page)
+    assert "throwaway" not in [r["name"] for r in journey_workspace.datasets.recipes()]
+    expect(page.get_by_role("combobox", name="Start from a saved recipe")).not_to_contain_text("throwaway")

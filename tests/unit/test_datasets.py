@@ -347,3 +347,22 @@ def test_renaming_a_table_a_saved_recipe_names_is_refused_and_lineage_follows_re
     labels = {node["label"] for node in store.lineage("restaurants")["nodes"]}
     assert {"partner_system v1", "crm v1", "restaurants v1"} <= labels
     assert not any("deleted" in label for label in labels)
+
+
+def test_deleting_a_table_a_saved_recipe_reads_is_refused_and_recipes_can_be_deleted(two_sources, tmp_path):
+    store = two_sources.datasets
+    store.build(aligned_recipe(two_sources, dedupe={"method": "exact", "keys": ["zip"]}), save=True)
+    store.build(Recipe.from_json({"name": "cities", "output": "cities", "inputs": ["restaurants"], "sql": "SELECT * FROM input JOIN crm ON crm.postcode = input.zip"}), save=True)
+    with pytest.raises(StudioError, match=r"crm is read by recipes cities, restaurants; deleting it would break them.*studio consolidate delete NAME"):
+        two_sources.sources.delete("crm")
+    with pytest.raises(StudioError, match="restaurants is read by recipe cities"):
+        store.delete("restaurants")
+    # A recipe's own output may go (building the recipe makes it again); its readers keep it.
+    assert store.delete("cities") == [1]
+    ws = two_sources.root
+    listed = studio("consolidate", "recipes", "--workspace", ws).stdout
+    assert "cities" in listed and "inputs: restaurants; its SQL reads crm" in listed
+    assert_one_error_line(studio("consolidate", "delete", "ghost", "--yes", "--workspace", ws, check=False), "no recipe 'ghost'")
+    studio("consolidate", "delete", "cities", "--yes", "--workspace", ws)
+    assert [r["name"] for r in store.recipes()] == ["restaurants"]
+    assert store.delete("restaurants") == [1]  # now nothing reads it
