@@ -507,6 +507,14 @@ def write_excel(con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions
         if header is None:
             raise StudioError(f"{label}: sheet {sheet!r} is empty; pick the sheet that holds the data")
         width = max(i + 1 for i, v in enumerate(header) if _filled(v))
+        gaps = [i for i in range(width) if not _filled(header[i])]
+        if gaps:
+            if sum(_filled(v) for v in header) == 1:
+                raise StudioError(f"{label} [{sheet}]: row {header_number} looks like a title above the table; delete the rows above the header")
+            raise StudioError(
+                f"{label} [{sheet}]: header cell {_excel_column(gaps[0])}{header_number} is empty while cells right of it are not; "
+                "name that column, or clear the stray cells right of it"
+            )
         names = ["" if v is None else str(v).strip() for v in header[:width]]
         check_column_names(names, f"{label} [{sheet}]")
         columns: list[list[Any]] = [[] for _ in names]

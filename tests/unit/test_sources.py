@@ -254,6 +254,17 @@ def test_excel_cells_beyond_the_header_are_refused_not_dropped(workspace, tmp_pa
     book.save(titled)
     with pytest.raises(StudioError, match="row 1 looks like a title above the table; delete the rows above the header"):
         workspace.sources.add_file(titled, "titled")
+    # A title merged over B1:D1 (A1 empty), and a stray header cell right of a gap.
+    for name, rows, message in (
+        ("offset_title.xlsx", ([None, "Sales report 2026"], ["id", "amount", "x"], [1, 10, 2]), r"row 1 looks like a title above the table"),
+        ("gap.xlsx", (["id", "amount", "x", None, "stray"], [1, 10, 2]), r"header cell D1 is empty while cells right of it are not; name that column"),
+    ):
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(list(row))
+        book.save(tmp_path / name)
+        with pytest.raises(StudioError, match=message):
+            workspace.sources.add_file(tmp_path / name, "excel_edge")
     assert workspace.sources.list() == []
 
 
