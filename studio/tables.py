@@ -229,7 +229,8 @@ class TableStore:
 
     def get(self, name: str, version: int | None = None, connection: sa.Connection | None = None) -> TableVersion:
         """One version of a table (the newest when ``version`` is None)."""
-        query = self._select_versions().where(meta.sources.c.name == name)
+        # Names are unique regardless of case (as SQL sees them), so lookups ignore case too.
+        query = self._select_versions().where(sa.func.lower(meta.sources.c.name) == name.lower())
         if version is not None:
             query = query.where(meta.source_versions.c.version == version)
         query = query.order_by(meta.source_versions.c.version.desc()).limit(1)
@@ -252,7 +253,7 @@ class TableStore:
         return self._from_row(row)
 
     def versions(self, name: str) -> list[TableVersion]:
-        query = self._select_versions().where(meta.sources.c.name == name).order_by(meta.source_versions.c.version.desc())
+        query = self._select_versions().where(sa.func.lower(meta.sources.c.name) == name.lower()).order_by(meta.source_versions.c.version.desc())
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         if not rows:
@@ -328,7 +329,7 @@ class TableStore:
         """Rename a table. Refused while saved recipes name it (as an input, in their SQL, or
         as their output): they would stop running. Lineage follows the table's id."""
         validate_name(new_name, self.kind)
-        self.get(name)
+        name = self.get(name).name
         self._refuse_if_recipes_need(name, "named by", "renaming", self.workspace.datasets.recipes_naming(name))
         with self.engine.begin() as connection:
             taken = connection.execute(
@@ -355,6 +356,7 @@ class TableStore:
         """Delete a table and all its versions; files no other version uses are removed.
         Refused while saved recipes read it (their own outputs may go: a build remakes them)."""
         versions = self.versions(name)
+        name = versions[0].name
         self._refuse_if_recipes_need(name, "read by", "deleting", self.workspace.datasets.recipes_naming(name, reading_only=True))
         with self.engine.begin() as connection:
             connection.execute(

@@ -272,3 +272,16 @@ def test_suggest_name():
     assert suggest_name("Orders 2024.csv") == "orders_2024"
     assert suggest_name("2024-sales.parquet") == "_2024_sales"
     assert suggest_name("???.csv") == "source"
+
+
+def test_names_are_found_regardless_of_case(workspace, files):
+    """Names are unique regardless of case (SQL ignores it), so every lookup does too."""
+    store = workspace.sources
+    store.add_file(files["csv"], "Orders")
+    assert store.get("orders").name == "Orders" and [v.version for v in store.versions("ORDERS")] == [1]
+    with pytest.raises(StudioError, match="names may not differ only in case"):  # adding says which to use
+        store.add_file(files["parquet"], "orders")
+    store.add_file(files["parquet"], "Orders")
+    assert store.rename("ORDERS", "sales").name == "sales"
+    assert store.preview("SALES", 3)["id"].tolist() == [1, 2, 3]
+    assert store.delete("Sales") == [2, 1] and store.list() == []
