@@ -7,6 +7,7 @@ in-memory DuckDB connection and reads the files; there is no shared DuckDB datab
 
 import hashlib
 import os
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -127,3 +128,21 @@ class Lake:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def sweep_stale(folder: Path, max_age_s: float = TEMP_MAX_AGE_S, prefix: str = "") -> int:
+    """Remove the entries of ``folder`` (files or folders) named with ``prefix`` and untouched
+    for ``max_age_s``: the scratch a killed process left, which nothing else would remove."""
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    now = time.time()
+    for path in folder.iterdir():
+        if not path.name.startswith(prefix) or now - path.stat().st_mtime <= max_age_s:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from studio import meta
 from studio.errors import NotFound, StudioError
-from studio.lake import Lake
+from studio.lake import Lake, sweep_stale
 
 if TYPE_CHECKING:
     from studio.datasets import DatasetStore
@@ -72,6 +73,16 @@ class Workspace:
         self.uploads_dir = self.root / "uploads"
         self.artifacts_dir = self.root / "artifacts"
         self.logs_dir = self.root / "logs"
+
+    def sweep_scratch(self, dead_pids: Iterable[int] = ()) -> int:
+        """Remove what killed processes left behind: the lake scratch files of ``dead_pids``
+        at once; lake scratch, upload folders and unfinished review folders (``.``-named)
+        once older than a day. Returns how many entries went."""
+        removed = sum(self.lake.sweep_temp(pid=pid) for pid in dead_pids)
+        removed += self.lake.sweep_temp()
+        removed += sweep_stale(self.uploads_dir)
+        removed += sweep_stale(self.root / "reviews", prefix=".")
+        return removed
 
     @classmethod
     def init(cls, root: Path | str | None = None) -> "Workspace":

@@ -251,11 +251,13 @@ class JobStore:
         timeout_s = timeout_s if timeout_s is not None else self.workspace.settings.job_heartbeat_timeout_s
         now = time.time()
         host = socket.gethostname()
-        reaped = []
+        reaped: list[int] = []
+        dead_pids: list[int] = []
         for job in self.list(limit=10_000, status=RUNNING):
             dead_here = job.worker_host == host and job.worker_pid is not None and not _pid_alive(job.worker_pid)
             stale = job.heartbeat_at is None or now - job.heartbeat_at > timeout_s
             if dead_here:
+                dead_pids.append(job.worker_pid)
                 reason = f"worker process {job.worker_pid} died without reporting (killed or crashed)"
             elif stale:
                 reason = f"worker stopped responding: no heartbeat for {now - (job.heartbeat_at or now):.0f} s"
@@ -270,4 +272,5 @@ class JobStore:
                 job.id, "no worker started this job; submit it again", only_if=(QUEUED,)
             ):
                 reaped.append(job.id)
+        self.workspace.sweep_scratch(dead_pids)
         return reaped

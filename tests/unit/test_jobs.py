@@ -79,6 +79,31 @@ def test_killed_worker_is_detected(workspace):
     assert f"worker process {job.worker_pid} died" in job.error
 
 
+def test_reaping_sweeps_what_dead_workers_left(workspace):
+    """A killed worker's scratch files go when its job is reaped; other leftovers (uploads,
+    unfinished review folders, old scratch) once they are a day old; fresh ones stay."""
+    job_id = workspace.jobs.submit("test.sleep", {"seconds": 60}, title="to be killed")
+    job = wait_for(workspace, job_id, (RUNNING,))
+    workspace.lake.tmp_dir.mkdir(parents=True, exist_ok=True)
+    orphan = workspace.lake.tmp_dir / f"{job.worker_pid}-half-written.parquet"
+    orphan.write_bytes(b"partial")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    old, fresh = workspace.uploads_dir / "old", workspace.uploads_dir / "fresh"
+    staging, finished = workspace.root / "reviews" / ".unfinished", workspace.root / "reviews" / "finished"
+    for folder in (old, fresh, staging, finished):
+        folder.mkdir(parents=True)
+        (folder / "data").write_text("x")
+    for folder in (old, staging, finished):
+        os.utime(folder, (two_days_ago, two_days_ago))
+    os.kill(job.worker_pid, signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and not workspace.jobs.reap():
+        time.sleep(0.2)
+    assert workspace.jobs.get(job_id).status == FAILED
+    assert not orphan.exists() and not old.exists() and not staging.exists()
+    assert fresh.exists() and finished.exists()  # in use, or a finished review
+
+
 def test_stale_heartbeat_from_another_machine_is_detected(workspace):
     import sqlalchemy as sa
 
