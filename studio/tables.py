@@ -141,6 +141,7 @@ class TableStore:
                 described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({sql_literal(str(temp))})").fetchall()
             prepared.append((name, temp, origin, rows, [{"name": row[0], "type": row[1]} for row in described]))
         context.progress(0.96, "storing")
+        context.point_of_no_return(f"{', '.join(name for name, *_ in prepared)} being stored")
         stored: list[tuple[str, bool]] = []
         try:
             files = []

@@ -1,5 +1,6 @@
 """What a running job function gets to report with."""
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,11 @@ class JobContext:
         self.store = store
         self.job_id = job_id
         self.on_progress = on_progress
+        self.saving = threading.Event()
+        self.saving_what = ""
+        # Held while a cancel is decided (and the process ends) or the point of no return is
+        # passed, so a job never starts saving in the instant it is being cancelled.
+        self.cancel_lock = threading.Lock()
 
     @classmethod
     def null(cls) -> "JobContext":
@@ -27,6 +33,13 @@ class JobContext:
             self.store.set_progress(self.job_id, fraction, message)
         if self.on_progress is not None:
             self.on_progress(fraction, message)
+
+    def point_of_no_return(self, what: str) -> None:
+        """From here on the job is saving its result (``what``): a cancel request no longer
+        stops it, so a result is never half-stored nor reported cancelled once it exists."""
+        with self.cancel_lock:
+            self.saving_what = what
+            self.saving.set()
 
     def log(self, message: str, level: str = "info") -> None:
         if self.store is not None and self.job_id is not None:

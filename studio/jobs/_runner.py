@@ -34,19 +34,25 @@ def launch_worker(workspace: "Workspace", job_id: int) -> subprocess.Popen[bytes
         )
 
 
-def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event) -> None:
+def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event, context: JobContext) -> None:
     """Beat until the job ends; on a cancel request mark it cancelled, sweep its scratch files
-    and end the process at once (a running DuckDB query cannot be interrupted politely)."""
+    and end the process at once (a running DuckDB query cannot be interrupted politely) -
+    unless the job is past its point of no return: then it finishes and says so."""
     store = workspace.jobs
     while not done.wait(HEARTBEAT_INTERVAL_S):
         try:
             cancel = store.heartbeat(job_id)
         except Exception:  # a busy DB must not kill the job; the next beat retries
             continue
-        if cancel and store.mark_cancelled(job_id):
-            store.log(job_id, "cancelled by request", "warning")
-            workspace.lake.sweep_temp(pid=os.getpid())
-            os._exit(CANCELLED_EXIT_CODE)
+        if not cancel:
+            continue
+        with context.cancel_lock:
+            if context.saving.is_set():
+                store.refuse_cancel(job_id, f"too late to cancel: {context.saving_what}; finishing")
+            elif store.mark_cancelled(job_id):
+                store.log(job_id, "cancelled by request", "warning")
+                workspace.lake.sweep_temp(pid=os.getpid())
+                os._exit(CANCELLED_EXIT_CODE)
 
 
 def run_job(workspace: "Workspace", job_id: int) -> int:
@@ -56,8 +62,8 @@ def run_job(workspace: "Workspace", job_id: int) -> int:
         return 0
     job = store.get(job_id)
     done = threading.Event()
-    threading.Thread(target=_heartbeat_loop, args=(workspace, job_id, done), daemon=True).start()
     context = JobContext(store, job_id)
+    threading.Thread(target=_heartbeat_loop, args=(workspace, job_id, done, context), daemon=True).start()
     try:
         module_name, function_name = job_kinds()[job.kind].split(":")
         function = getattr(importlib.import_module(module_name), function_name)

@@ -233,6 +233,11 @@ class JobStore:
     def fail(self, job_id: int, error: str, only_if: tuple[str, ...] = ACTIVE) -> bool:
         return self._update(job_id, only_if, status=FAILED, error=error, message="failed", finished_at=time.time())
 
+    def refuse_cancel(self, job_id: int, message: str) -> None:
+        """Withdraw a cancel request the job can no longer honour, saying why."""
+        if self._update(job_id, (RUNNING,), cancel_requested=False, message=message):
+            self.log(job_id, message, "warning")
+
     def mark_cancelled(self, job_id: int) -> bool:
         return self._update(job_id, ACTIVE, status=CANCELLED, message="cancelled", finished_at=time.time())
 

@@ -15,6 +15,14 @@ def sleep_job(context: Any, workspace: Any, seconds: float = 60.0) -> dict[str, 
     return {"slept": seconds}
 
 
+def saving_job(context: Any, workspace: Any, seconds: float = 3.0) -> dict[str, Any]:
+    """Passes its point of no return at once, then takes its time 'saving'."""
+    context.progress(0.1, "saving")
+    context.point_of_no_return("the result being stored")
+    time.sleep(seconds)
+    return {"saved": True}
+
+
 def failing_job(context: Any, workspace: Any, **params: Any) -> dict[str, Any]:
     raise StudioError("the input was wrong; fix it")
 
@@ -23,4 +31,4 @@ def crashing_job(context: Any, workspace: Any) -> dict[str, Any]:
     return {"value": 1 / 0}
 
 
-KINDS = "test.sleep=tests.helpers.job_kinds:sleep_job,test.fail=tests.helpers.job_kinds:failing_job,test.crash=tests.helpers.job_kinds:crashing_job"
+KINDS = "test.sleep=tests.helpers.job_kinds:sleep_job,test.saving=tests.helpers.job_kinds:saving_job,test.fail=tests.helpers.job_kinds:failing_job,test.crash=tests.helpers.job_kinds:crashing_job"

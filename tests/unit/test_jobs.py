@@ -170,3 +170,17 @@ def test_jobs_beyond_the_slot_limit_wait_their_turn(workspace):
     assert [j.status for j in jobs] == [CANCELLED, SUCCEEDED, SUCCEEDED]
     assert jobs[0].finished_at <= jobs[1].started_at and jobs[1].finished_at <= jobs[2].started_at
     assert workspace.jobs.get(doomed).status == CANCELLED
+
+
+def test_a_cancel_after_the_point_of_no_return_is_refused_and_the_job_finishes(workspace):
+    """Once a job is storing its result, a cancel would leave it half-stored or reported
+    cancelled although it exists (a source registered, then cancelled while profiling)."""
+    job_id = workspace.jobs.submit("test.saving", {"seconds": 3}, title="saving")
+    deadline = time.time() + 20
+    while workspace.jobs.get(job_id).progress < 0.1 and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    workspace.jobs.cancel(job_id)
+    job = wait_for(workspace, job_id, (SUCCEEDED, FAILED, CANCELLED), timeout=30)
+    assert job.status == SUCCEEDED and job.result == {"saved": True}
+    assert any("too late to cancel: the result being stored; finishing" in line.message for line in workspace.jobs.logs(job_id))
