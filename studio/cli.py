@@ -179,6 +179,11 @@ def sources_add(
     emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns{note}")
 
 
+def _plain_number(value: Any) -> Any:
+    """1.0 -> 1: profiles keep numeric min/max as doubles, whole numbers read better whole."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def add_table_commands(group: click.Group, kind: str) -> None:
     """The commands sources and datasets share: list, show, versions, preview, rename, delete, export."""
     noun = kind
@@ -209,7 +214,7 @@ def add_table_commands(group: click.Group, kind: str) -> None:
         document = {**table.to_json(), "versions": [v.version for v in store.versions(name)], "profile": profile}
         lines = [f"{table.name} v{table.version}: {table.rows:,} rows, {len(table.columns)} columns  ({table.origin_text()})"]
         for column in profile["columns"]:
-            extra = f"min {column.get('min')}  max {column.get('max')}" if "min" in column else ""
+            extra = f"min {_plain_number(column.get('min'))}  max {_plain_number(column.get('max'))}" if "min" in column else ""
             lines.append(f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}  distinct≈{column.get('distinct', '-')}  {extra}")
         emit(as_json, document, "\n".join(lines))
 

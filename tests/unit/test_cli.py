@@ -86,6 +86,7 @@ def test_preview_json_is_strict_json_with_nulls_and_numbers(tmp_path, files):
     city, identity = document["columns"].index("city"), document["columns"].index("id")
     assert sum(row[city] is None for row in document["rows"]) == 25
     assert [row[identity] for row in document["rows"][:3]] == [1, 2, 3]
+    assert "min 1  max 100" in studio("sources", "show", "orders", "--workspace", ws).stdout  # not 1.0 / 100.0
 
 
 def test_workspace_from_environment_and_default(tmp_path, files):
