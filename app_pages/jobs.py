@@ -27,7 +27,7 @@ def job_table() -> None:
                     "job": j.id,
                     "what": j.title,
                     "status": j.status,
-                    "progress": j.progress,
+                    "progress": round(j.progress * 100),
                     "message": j.error or j.message,
                     "created": ago(j.created_at),
                     "took": f"{j.duration_s:.1f} s" if j.duration_s is not None else "",
@@ -37,7 +37,7 @@ def job_table() -> None:
         ),
         hide_index=True,
         width="stretch",
-        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")},
+        column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0, max_value=100, format="%d%%")},
     )
 
 
