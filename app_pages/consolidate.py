@@ -21,7 +21,7 @@ from components.recipe_form import (
     step_text,
     survivorship_editor,
 )
-from components.table_view import flash_errors
+from components.table_view import flash_errors, run_and_select
 from studio import StudioError
 from studio.consolidate import OPS
 from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
@@ -155,9 +155,12 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
 @st.dialog("Delete recipe")
 def confirm_recipe_delete(name: str) -> None:
     st.write(f"Delete the saved recipe **{name}**? The datasets it built stay; they cannot be rebuilt from it any more.")
-    if st.button("Delete", key="rc_delete_confirm", type="primary", icon=":material/delete:"):
-        store.delete_recipe(name)
-        state.pop("rc_start", None)
+    left, right = st.columns(2)
+    # In a callback: the picker's selection can be cleared before it is drawn, and an error
+    # (the recipe deleted meanwhile elsewhere) is kept to show as one line.
+    if left.button("Delete", key="rc_delete_confirm", type="primary", icon=":material/delete:", on_click=run_and_select, args=(lambda: store.delete_recipe(name), "rc_start", None)):
+        st.rerun()
+    if right.button("Keep it", key="rc_delete_keep"):
         st.rerun()
 
 

@@ -179,6 +179,19 @@ def sources_add(
     emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns{note}")
 
 
+def _confirm(question: str) -> None:
+    """Ask on stderr (stdout stays clean for --json); anything but yes, or no answer at all,
+    is one error line."""
+    try:
+        agreed = click.confirm(question, default=False, err=True)
+    except click.exceptions.Abort:
+        agreed = False
+    if not agreed:
+        if not sys.stdin.isatty():  # the answer was not echoed: end the prompt's line
+            click.echo("", err=True)
+        raise StudioError("not deleted (answer y, or pass --yes)")
+
+
 def _plain_number(value: Any) -> Any:
     """1.0 -> 1: profiles keep numeric min/max as doubles, whole numbers read better whole."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -267,8 +280,8 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     def delete(name: str, yes: bool, workspace_dir: Path | None, as_json: bool) -> None:
         store = store_of(Workspace.open(workspace_dir))
         existing = store.versions(name)
-        if not yes and not click.confirm(f"delete {name} and its {len(existing)} version(s)?", default=False):
-            raise StudioError("not deleted (answer y, or pass --yes)")
+        if not yes:
+            _confirm(f"delete {name} and its {len(existing)} version(s)?")
         deleted = store.delete(name)
         emit(as_json, {"name": name, "deleted_versions": deleted}, f"deleted {name} ({len(deleted)} version(s))")
 
@@ -439,8 +452,8 @@ def consolidate_delete(name: str, yes: bool, workspace_dir: Path | None, as_json
     """Delete a saved recipe (the datasets it built stay)."""
     store = Workspace.open(workspace_dir).datasets
     store.recipe(name)
-    if not yes and not click.confirm(f"delete recipe {name}? (the datasets it built stay)", default=False):
-        raise StudioError("not deleted (answer y, or pass --yes)")
+    if not yes:
+        _confirm(f"delete recipe {name}? (the datasets it built stay)")
     store.delete_recipe(name)
     emit(as_json, {"recipe": name, "deleted": True}, f"deleted recipe {name}")
 

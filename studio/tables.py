@@ -339,7 +339,7 @@ class TableStore:
                 )
             ).first()
             if taken is not None:
-                raise StudioError(f"a {taken.kind} named {new_name!r} exists already; choose another name")
+                raise StudioError(f"a {taken.kind} named {taken.name!r} exists already; choose another name")
             connection.execute(sa.update(meta.sources).where(meta.sources.c.name == name).values(name=new_name))
         return self.get(new_name)
 

@@ -23,6 +23,7 @@ class JobContext:
         # Held while a cancel is decided (and the process ends) or the point of no return is
         # passed, so a job never starts saving in the instant it is being cancelled.
         self.cancel_lock = threading.Lock()
+        self.on_cancel: list[Callable[[], None]] = []  # run before a cancelled worker exits
 
     @classmethod
     def null(cls) -> "JobContext":

@@ -52,6 +52,8 @@ def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event, 
             elif store.mark_cancelled(job_id):
                 store.log(job_id, "cancelled by request", "warning")
                 workspace.lake.sweep_temp(pid=os.getpid())
+                for cleanup in context.on_cancel:
+                    cleanup()
                 os._exit(CANCELLED_EXIT_CODE)
 
 

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 def add_file_job(
     context: JobContext, workspace: "Workspace", path: str, name: str, options: dict[str, Any], label: str, remove_after: bool = False
 ) -> dict[str, Any]:
-    """Add a file, then profile it, so the Sources page can show the profile at once."""
+    """Add a file, then profile it, so the Sources page can show the profile at once. An
+    upload (``remove_after``) is removed however the job ends, a cancel included."""
+    if remove_after:
+        context.on_cancel.append(lambda: shutil.rmtree(Path(path).parent, ignore_errors=True))
     try:
         result = workspace.sources.add_file(Path(path), name, ReadOptions(**options), context=context, label=label)
     finally:

@@ -106,6 +106,10 @@ def test_delete_asks_for_confirmation(tmp_path, files):
     studio("sources", "delete", "orders", "--workspace", ws, input="y\n")
     assert studio_json("sources", "list", "--workspace", ws) == []
     studio("sources", "add", files["csv"], "--name", "again", "--workspace", ws)
+    # No answer at all (stdin closed) is a refusal too, as one error line; --json keeps stdout clean.
+    unanswered = studio("sources", "delete", "again", "--json", "--workspace", ws, input="", check=False)
+    assert unanswered.returncode == 1 and unanswered.stdout == "" and unanswered.stderr.strip().splitlines()[-1] == "error: not deleted (answer y, or pass --yes)"
+    assert "Aborted" not in unanswered.stderr
     assert studio_json("sources", "delete", "again", "--yes", "--workspace", ws)["deleted_versions"] == [1]
 
 

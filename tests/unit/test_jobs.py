@@ -184,3 +184,17 @@ def test_a_cancel_after_the_point_of_no_return_is_refused_and_the_job_finishes(w
     job = wait_for(workspace, job_id, (SUCCEEDED, FAILED, CANCELLED), timeout=30)
     assert job.status == SUCCEEDED and job.result == {"saved": True}
     assert any("too late to cancel: the result being stored; finishing" in line.message for line in workspace.jobs.logs(job_id))
+
+
+def test_a_cancelled_job_runs_its_cleanups(workspace, tmp_path):
+    """What a job holds outside the lake (an upload) goes when it is cancelled, not a day later."""
+    scratch = tmp_path / "upload.csv"
+    job_id = workspace.jobs.submit("test.scratch", {"scratch": str(scratch)}, title="holds an upload")
+    deadline = time.time() + 20
+    while not scratch.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    while workspace.jobs.get(job_id).progress == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    workspace.jobs.cancel(job_id)
+    assert wait_for(workspace, job_id, (CANCELLED,), timeout=15).status == CANCELLED
+    assert not scratch.exists()
