@@ -116,17 +116,25 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
             f"Use the threshold that best separates your labels: {suggested_threshold:.3f}",
             on_click=lambda: state.update(rc_threshold=round(min(max(suggested_threshold, 0.5), 0.999), 3)),
         )
-    labelled = {(tuple(l["left"]), tuple(l["right"])) for l in labels}
+    labelled = {frozenset((tuple(l["left"]), tuple(l["right"]))): l["match"] for l in labels}
     pairs = reviews.pairs_for_review(review, threshold, limit=40)
-    pending = [row for _, row in pairs.iterrows() if ((row.source_l, row.id_l), (row.source_r, row.id_r)) not in labelled]
-    if not pending:
+    rows = {((str(row.source_l), str(row.id_l)), (str(row.source_r), str(row.id_r))): row for _, row in pairs.iterrows()}
+    # The cards stay put until all of them are labelled: a card that vanished on its label
+    # would move the next one under a quick second click.
+    window = [key for key in state.get("rc_review_window", []) if key in rows]
+    if not window or all(frozenset(key) in labelled for key in window):
+        window = [key for key in rows if frozenset(key) not in labelled][:3]
+        state["rc_review_window"] = window
+    if not window:
         st.caption("No unlabelled pairs near the threshold.")
         return
     level_names = {c["column"]: {lv["gamma"]: lv["label"] for lv in c.get("levels", [])} for c in review.summary["parameters"].get("comparisons", [])}
-    for row in pending[:3]:
-        left_key, right_key = (str(row.source_l), str(row.id_l)), (str(row.source_r), str(row.id_r))
+    for left_key, right_key in window:
+        row = rows[(left_key, right_key)]
+        verdict = labelled.get(frozenset((left_key, right_key)))
         with st.container(border=True):
-            st.caption(f"match probability {row.match_probability:.3f} · weight {row.match_weight:.1f}")
+            done = "" if verdict is None else f" · labelled: {'same entity' if verdict else 'different'}"
+            st.caption(f"match probability {row.match_probability:.3f} · weight {row.match_weight:.1f}{done}")
             table = pd.DataFrame(
                 {
                     "field": ["source", "id", *review.compared],

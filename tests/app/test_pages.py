@@ -265,7 +265,9 @@ def test_consolidate_page_scores_fuzzy_pairs_and_takes_labels(restaurants):
     yes = next(b for b in app.button if b.key and b.key.startswith("rc_yes_"))
     yes.click().run()
     assert "1 labelled: 1 same entity, 0 different." in texts(app)
-    no = next(b for b in app.button if b.key and b.key.startswith("rc_no_"))
+    # The labelled card stays where it was (says so), so the second card is still second.
+    assert " · labelled: same entity" in texts(app)
+    no = [b for b in app.button if b.key and b.key.startswith("rc_no_")][1]
     no.click().run()
     assert "2 labelled: 1 same entity, 1 different." in texts(app)
     app.text_input(key="rc_name").input("fuzzy").run()

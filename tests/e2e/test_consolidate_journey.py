@@ -84,7 +84,7 @@ def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> 
     page.get_by_role("button", name="Same entity").first.click()
     idle(page)
     expect(page.get_by_text("1 labelled: 1 same entity, 0 different.")).to_be_visible()
-    page.get_by_role("button", name="Different").first.click()
+    page.get_by_role("button", name="Different").nth(1).click()  # the cards stay put: the second pair
     idle(page)
     expect(page.get_by_text("2 labelled: 1 same entity, 1 different.")).to_be_visible()
 
