@@ -428,6 +428,7 @@ def consolidate_run(recipe_file: Path, quiet: bool, workspace_dir: Path | None, 
 @json_option
 def consolidate_recipes(workspace_dir: Path | None, as_json: bool) -> None:
     """List saved recipes."""
+    from studio.datasets import Recipe
     from studio.sql import referenced_names
     from studio.tables import lake_tables
 
@@ -436,10 +437,10 @@ def consolidate_recipes(workspace_dir: Path | None, as_json: bool) -> None:
     names = list(lake_tables(workspace))
     lines = []
     for item in items:
-        spec = item["spec"]
-        read = [i if isinstance(i, str) else i["table"] for i in spec["inputs"]]
-        via_sql = [n for n in referenced_names(spec["sql"], names) if n not in read] if spec.get("sql") else []
-        lines.append(f"{item['name']:<24} -> {spec['output']:<24} inputs: {', '.join(read)}" + (f"; its SQL reads {', '.join(via_sql)}" if via_sql else ""))
+        recipe = Recipe.from_json(item["spec"])
+        read = [i.table for i in recipe.inputs]
+        via_sql = [n for n in referenced_names(recipe.sql, names) if n not in read] if recipe.sql else []
+        lines.append(f"{recipe.name:<24} -> {recipe.output:<24} inputs: {', '.join(read)}" + (f"; its SQL reads {', '.join(via_sql)}" if via_sql else ""))
     emit(as_json, items, "\n".join(lines) or "no recipes yet; save one on the Consolidate page or run `studio consolidate run FILE`")
 
 

@@ -56,7 +56,7 @@ class DatasetStore(TableStore):
         """The recipe that built the newest version of dataset ``name`` (None: no such dataset)."""
         v, s = meta.source_versions, meta.sources
         origin = connection.execute(
-            sa.select(v.c.origin).join(s, s.c.id == v.c.source_id).where(s.c.name == name, s.c.kind == "dataset").order_by(v.c.version.desc()).limit(1)
+            sa.select(v.c.origin).join(s, s.c.id == v.c.source_id).where(sa.func.lower(s.c.name) == name.lower(), s.c.kind == "dataset").order_by(v.c.version.desc()).limit(1)
         ).scalar()
         return origin.get("recipe") if origin else None
 

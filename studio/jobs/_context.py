@@ -18,8 +18,7 @@ class JobContext:
         self.store = store
         self.job_id = job_id
         self.on_progress = on_progress
-        self.saving = threading.Event()
-        self.saving_what = ""
+        self.saving_what: str | None = None  # set once the job is storing its result
         # Held while a cancel is decided (and the process ends) or the point of no return is
         # passed, so a job never starts saving in the instant it is being cancelled.
         self.cancel_lock = threading.Lock()
@@ -40,7 +39,6 @@ class JobContext:
         stops it, so a result is never half-stored nor reported cancelled once it exists."""
         with self.cancel_lock:
             self.saving_what = what
-            self.saving.set()
 
     def log(self, message: str, level: str = "info") -> None:
         if self.store is not None and self.job_id is not None:

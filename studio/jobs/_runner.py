@@ -47,7 +47,7 @@ def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event, 
         if not cancel:
             continue
         with context.cancel_lock:
-            if context.saving.is_set():
+            if context.saving_what is not None:
                 store.refuse_cancel(job_id, f"too late to cancel: {context.saving_what}; finishing")
             elif store.mark_cancelled(job_id):
                 store.log(job_id, "cancelled by request", "warning")

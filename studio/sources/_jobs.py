@@ -16,13 +16,15 @@ def add_file_job(
 ) -> dict[str, Any]:
     """Add a file, then profile it, so the Sources page can show the profile at once. An
     upload (``remove_after``) is removed however the job ends, a cancel included."""
-    if remove_after:
-        context.on_cancel.append(lambda: shutil.rmtree(Path(path).parent, ignore_errors=True))
+    def remove_upload() -> None:
+        if remove_after:
+            shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+    context.on_cancel.append(remove_upload)
     try:
         result = workspace.sources.add_file(Path(path), name, ReadOptions(**options), context=context, label=label)
     finally:
-        if remove_after:
-            shutil.rmtree(Path(path).parent, ignore_errors=True)
+        remove_upload()
     context.progress(0.98, "profiling")
     workspace.sources.profile(name, result.source.version)
     document = result.to_json()
