@@ -253,10 +253,10 @@ def add_table_commands(group: click.Group, kind: str) -> None:
     def preview(name: str, limit: int, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
         import pandas as pd
 
-        from studio.sql import plain_value
+        from studio.lake import json_value
 
         columns, rows = store_of(Workspace.open(workspace_dir)).preview_rows(name, limit, version)
-        document = {"columns": columns, "rows": [[plain_value(v) for v in row] for row in rows]}
+        document = {"columns": columns, "rows": [[json_value(v) for v in row] for row in rows]}
         emit(as_json, document, pd.DataFrame(document["rows"], columns=columns, dtype=object).to_string(index=False))
 
     preview.help = f"Print the first rows of a {noun}."

@@ -5,12 +5,16 @@ stored once and a file never changes after it is written. Each process opens its
 in-memory DuckDB connection and reads the files; there is no shared DuckDB database file.
 """
 
+import datetime as dt
+import decimal
 import hashlib
+import math
 import os
 import shutil
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -25,6 +29,25 @@ def sql_literal(text: str) -> str:
 def sql_identifier(name: str) -> str:
     """A quoted SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def json_value(value: Any) -> Any:
+    """A strict-JSON form of a value DuckDB returns: decimals as floats, dates and times as ISO
+    text, NaN and infinities as null, lists and structs element by element, other objects
+    (intervals, UUIDs, blobs) as text."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    return str(value)
 
 
 def sha256_file(path: Path) -> str:

@@ -6,10 +6,7 @@ Parquet files, cannot reach the network, attach databases or load extensions, an
 are locked; a statement runs under a time limit and a memory limit from the workspace settings.
 """
 
-import datetime as dt
-import decimal
 import threading
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from studio.errors import StudioError
+from studio.lake import json_value
 from studio.tables import lake_tables
 
 if TYPE_CHECKING:
@@ -47,17 +45,6 @@ class QueryResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"columns": self.columns, "rows": self.rows, "truncated": self.truncated}
-
-
-def plain_value(value: Any) -> Any:
-    """A JSON-able form of a value DuckDB returns."""
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, (dt.timedelta, uuid.UUID, bytes)):
-        return str(value)
-    return value
 
 
 def _statement_kind(con: duckdb.DuckDBPyConnection, query: str) -> str:
@@ -131,4 +118,4 @@ def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResul
             relation = relation.limit(limit + 1)
         rows = relation.fetchall()
         columns = list(relation.columns)
-    return QueryResult(columns=columns, rows=[[plain_value(v) for v in row] for row in rows[:limit]], truncated=len(rows) > limit)
+    return QueryResult(columns=columns, rows=[[json_value(v) for v in row] for row in rows[:limit]], truncated=len(rows) > limit)

@@ -299,8 +299,8 @@ class DatasetStore(TableStore):
 
 
 def _records(con: Any, sql: str) -> list[dict[str, Any]]:
-    from studio.sql import plain_value
+    from studio.lake import json_value
 
     rows = con.execute(sql).fetchall()
     columns = [d[0] for d in con.description]
-    return [{c: plain_value(v) for c, v in zip(columns, row)} for row in rows]
+    return [{c: json_value(v) for c, v in zip(columns, row)} for row in rows]

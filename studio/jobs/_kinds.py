@@ -11,8 +11,8 @@ import os
 BUILTIN_JOB_KINDS: dict[str, str] = {
     "source.add_file": "studio.sources._jobs:add_file_job",
     "source.add_database": "studio.sources._jobs:add_database_job",
-    "source.profile": "studio.tables:profile_job",
-    "dataset.profile": "studio.tables:profile_job",
+    "source.profile": "studio.tables._store:profile_job",
+    "dataset.profile": "studio.tables._store:profile_job",
     "consolidate.run": "studio.datasets._jobs:run_recipe_job",
     "consolidate.score_fuzzy": "studio.datasets._review:score_fuzzy_job",
     "demo.build": "studio.demo:build_demo_job",

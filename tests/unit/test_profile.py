@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from studio.sources._profile import BINS, column_kind, profile_parquet
+from studio.tables._profile import BINS, column_kind, profile_parquet
 
 
 @pytest.fixture

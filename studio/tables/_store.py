@@ -26,6 +26,7 @@ from studio import meta
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import atomic_replace, sql_literal
+from studio.tables._profile import PROFILE_FORMAT, profile_parquet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -291,8 +292,6 @@ class TableStore:
 
     def cached_profile(self, name: str, version: int | None = None) -> dict[str, Any] | None:
         """The stored profile of a version, or None when there is none of the current format."""
-        from studio.sources._profile import PROFILE_FORMAT
-
         table = self.get(name, version)
         with self.engine.connect() as connection:
             profile = connection.execute(
@@ -302,8 +301,6 @@ class TableStore:
 
     def profile(self, name: str, version: int | None = None, context: JobContext | None = None) -> dict[str, Any]:
         """The column profile of a version, computed once per content and cached."""
-        from studio.sources._profile import profile_parquet
-
         cached = self.cached_profile(name, version)
         if cached is not None:
             return cached

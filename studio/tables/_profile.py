@@ -6,13 +6,12 @@ histogram. The result is plain JSON-able data (drawn by components/, cached by c
 """
 
 import datetime as dt
-import decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from studio.lake import sql_identifier, sql_literal
+from studio.lake import json_value, sql_identifier, sql_literal
 
 PROFILE_FORMAT = 3  # bump when the profile's contents change, so cached ones are recomputed
 TOP_K = 10
@@ -36,19 +35,6 @@ def column_kind(type_name: str) -> str:
     if base == "VARCHAR":
         return "text"
     return "other"
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-able form of a DuckDB value."""
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
-        return value.isoformat()
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    if isinstance(value, (list, dict, tuple)):
-        return str(value)
-    return value
 
 
 def _aggregates(name: str, kind: str, exact_distinct: bool) -> list[tuple[str, str]]:
@@ -155,14 +141,14 @@ def profile_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, Any
             "null_fraction": nulls / rows if rows else 0.0,
         }
         if "quantiles" in stat:
-            entry["quantiles"] = {f"p{round(q * 100):02d}": _plain(v) for q, v in zip(QUANTILES, stat.pop("quantiles") or [])}
-        entry.update({key: _plain(value) for key, value in stat.items()})
+            entry["quantiles"] = {f"p{round(q * 100):02d}": json_value(v) for q, v in zip(QUANTILES, stat.pop("quantiles") or [])}
+        entry.update({key: json_value(value) for key, value in stat.items()})
         if kind != "other" and rows > nulls:
             col = sql_identifier(name)
             top = con.execute(
                 f"SELECT {col}, count(*) AS n FROM {table} WHERE {col} IS NOT NULL GROUP BY ALL ORDER BY n DESC, 1 LIMIT {TOP_K}"
             ).fetchall()
-            entry["top"] = [{"value": _plain(v), "count": int(n)} for v, n in top]
+            entry["top"] = [{"value": json_value(v), "count": int(n)} for v, n in top]
             if kind in ("numeric", "temporal"):
                 histogram = _histogram(con, table, name, kind)
                 if histogram is not None:
