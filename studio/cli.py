@@ -172,7 +172,7 @@ def sources_add(
             raise StudioError("--table and --query go with --db")
         options = ReadOptions(format=fmt, delimiter=delimiter, header=header, encoding=encoding, sheet=sheet, types=parse_types(types), bad_rows=bad_rows)
         result = workspace.sources.add_file(path, name, options, context=context)
-    source = result.source
+    source = result.table
     status = "unchanged, same content as" if result.unchanged else "added"
     skipped = source.skipped_text()
     note = f"; {skipped}" if skipped else ""
@@ -200,7 +200,7 @@ def _plain_number(value: Any) -> Any:
 def add_table_commands(group: click.Group, kind: str) -> None:
     """The commands sources and datasets share: list, show, versions, preview, rename, delete, export."""
     noun = kind
-    store_of: Callable[[Workspace], Any] = (lambda ws: ws.sources) if kind == "source" else (lambda ws: ws.datasets)
+    store_of: Callable[[Workspace], Any] = lambda ws: ws.store(kind)
     empty = "no sources yet; add one with `studio sources add PATH --name NAME`" if kind == "source" else (
         "no datasets yet; build one with `studio dedupe ...` or `studio consolidate run RECIPE_FILE`"
     )
@@ -429,17 +429,14 @@ def consolidate_run(recipe_file: Path, quiet: bool, workspace_dir: Path | None, 
 def consolidate_recipes(workspace_dir: Path | None, as_json: bool) -> None:
     """List saved recipes."""
     from studio.datasets import Recipe
-    from studio.sql import referenced_names
-    from studio.tables import lake_tables
 
-    workspace = Workspace.open(workspace_dir)
-    items = workspace.datasets.recipes()
-    names = list(lake_tables(workspace))
+    store = Workspace.open(workspace_dir).datasets
+    items = store.recipes()
     lines = []
     for item in items:
         recipe = Recipe.from_json(item["spec"])
         read = [i.table for i in recipe.inputs]
-        via_sql = [n for n in referenced_names(recipe.sql, names) if n not in read] if recipe.sql else []
+        via_sql = store.tables_read(recipe)[len(read):]
         lines.append(f"{recipe.name:<24} -> {recipe.output:<24} inputs: {', '.join(read)}" + (f"; its SQL reads {', '.join(via_sql)}" if via_sql else ""))
     emit(as_json, items, "\n".join(lines) or "no recipes yet; save one on the Consolidate page or run `studio consolidate run FILE`")
 
@@ -529,7 +526,7 @@ def sql(query: str, limit: int, workspace_dir: Path | None, as_json: bool) -> No
     """Run one read-only SQL statement over the sources and datasets (by name), sandboxed."""
     from studio.sql import run_sql
 
-    result = run_sql(Workspace.open(workspace_dir), query, limit)
+    result = run_sql(Workspace.open(workspace_dir).tables, query, limit)
     if as_json:
         emit(True, result.to_json(), "")
         return

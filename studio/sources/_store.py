@@ -16,7 +16,9 @@ from studio.lake import atomic_replace
 from studio.meta import hide_password
 from studio.sources._database import write_database
 from studio.sources._readers import WRITERS, ReadOptions, detect_format, is_gzipped
-from studio.tables import AddResult, TableStore, validate_name
+from studio.tables import AddResult, TableStore
+from studio.versioned import validate_name
+
 
 def suggest_name(filename: str) -> str:
     """A valid source name from a file name: ``Orders 2024.csv`` -> ``orders_2024``."""
@@ -30,6 +32,8 @@ class SourceStore(TableStore):
     """Sources: tables loaded from files and databases."""
 
     kind = "source"
+    reads = ("source",)
+    noun = "source"
     list_command = "studio sources list"
 
     # ------------------------------------------------------------ adding
@@ -45,7 +49,7 @@ class SourceStore(TableStore):
         """Load a file as a new version of source ``name`` (or find it unchanged)."""
         path = Path(path)
         options = options or ReadOptions()
-        context = context or JobContext.null()
+        context = context or JobContext()
         label = label or path.name
         validate_name(name)
         if not path.exists():
@@ -53,7 +57,7 @@ class SourceStore(TableStore):
         if not path.is_file():
             raise StudioError(f"{label}: is a folder, not a file")
         size = path.stat().st_size
-        limit_mb = self.workspace.settings.max_source_mb
+        limit_mb = self.services.settings().max_source_mb
         if size > limit_mb * 1024 * 1024:
             raise StudioError(
                 f"{label}: is {size / 1024 / 1024:,.0f} MB, over the workspace limit of {limit_mb:,} MB; "
@@ -68,7 +72,7 @@ class SourceStore(TableStore):
             with self.lake.connect() as con:
                 details = WRITERS[fmt](con, path, options, fmt, temp, context.progress, label)
             origin = {"kind": "file", "file": label, "path": str(path.resolve()), "format": fmt, "file_bytes": size, "options": options.to_json(), **details}
-            return self._register(name, temp, origin, label, context)
+            return self.register([(name, temp, origin)], label, context)[0]
         finally:
             temp.unlink(missing_ok=True)
 
@@ -82,12 +86,12 @@ class SourceStore(TableStore):
     ) -> AddResult:
         """Load a table or query result from SQLite or PostgreSQL as a version of ``name``."""
         validate_name(name)
-        context = context or JobContext.null()
+        context = context or JobContext()
         temp = self.lake.temp_path()
         context.progress(0.02, f"connecting to {hide_password(url)}")
         try:
             details = write_database(url, table, query, self.lake, temp, context.progress)
-            return self._register(name, temp, {"kind": "database", **details}, hide_password(url), context)
+            return self.register([(name, temp, {"kind": "database", **details})], hide_password(url), context)[0]
         finally:
             temp.unlink(missing_ok=True)
 
@@ -95,17 +99,17 @@ class SourceStore(TableStore):
         """Run ``add_file`` (then profile) as a background job; returns the job id."""
         validate_name(name)
         params = {"path": str(path), "name": name, "options": options.__dict__, "label": label, "remove_after": remove_after}
-        return self.workspace.jobs.submit("source.add_file", params, title=f"Add {label} as {name}")
+        return self.services.submit_job("source.add_file", params, f"Add {label} as {name}")
 
     def submit_add_database(self, url: str, name: str, table: str | None, query: str | None) -> int:
         validate_name(name)
         params = {"url": url, "name": name, "table": table, "query": query}
-        return self.workspace.jobs.submit("source.add_database", params, title=f"Add {table or 'query'} from {hide_password(url)} as {name}")
+        return self.services.submit_job("source.add_database", params, f"Add {table or 'query'} from {hide_password(url)} as {name}")
 
     def save_upload(self, filename: str, data: bytes) -> Path:
         """Write uploaded bytes atomically to ``uploads/<random>/<filename>`` for an add job."""
         safe = Path(filename).name or "upload"
-        folder = self.workspace.uploads_dir / uuid.uuid4().hex
+        folder = self.services.root / "uploads" / uuid.uuid4().hex
         folder.mkdir(parents=True)
         temp = folder / f".{safe}.part"
         temp.write_bytes(data)

@@ -124,7 +124,7 @@ def test_failure_while_registering_leaves_no_file(workspace, files, monkeypatch)
     def broken_insert(*args, **kwargs):
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr("studio.tables._store.sa.insert", broken_insert)
+    monkeypatch.setattr("studio.versioned.sa.insert", broken_insert)
     with pytest.raises(sa.exc.OperationalError):
         workspace.sources.add_file(files["csv"], "orders")
     monkeypatch.undo()

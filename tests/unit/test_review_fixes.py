@@ -47,8 +47,8 @@ def test_concurrent_adds_of_one_name_all_succeed(workspace, files):
     assert errors == []
     # Content may alternate (csv and tsv load the same rows), so count the adds that made a version.
     versions = workspace.sources.versions("same")
-    assert sorted(v.version for v in versions) == sorted(r.source.version for r in results if not r.unchanged)
-    assert {r.source.content_hash for r in results} == {v.content_hash for v in versions}
+    assert sorted(v.version for v in versions) == sorted(r.table.version for r in results if not r.unchanged)
+    assert {r.table.content_hash for r in results} == {v.content_hash for v in versions}
 
 
 def test_names_differing_only_in_case_are_refused(workspace, files):
@@ -70,7 +70,7 @@ def test_sqlite_queries_cannot_write_and_odd_paths_stay_read_only(workspace, tmp
     with pytest.raises(StudioError, match="only SELECT"):
         workspace.sources.add_database(f"sqlite:///{db}", "x", query=f"VACUUM INTO '{tmp_path}/stolen.db'")
     assert not (tmp_path / "stolen.db").exists()
-    assert workspace.sources.add_database(f"sqlite:///{db}", "t", table="t").source.rows == 1
+    assert workspace.sources.add_database(f"sqlite:///{db}", "t", table="t").table.rows == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["odd#name", "ws"]
     garbage = tmp_path / "garbage.db"
     garbage.write_text("not sqlite at all " * 100)
