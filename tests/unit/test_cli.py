@@ -160,3 +160,10 @@ def test_sql_command(tmp_path, files):
     assert len(studio_json("sql", "FROM orders", "--limit", "3", "--workspace", ws)["rows"]) == 3
     assert_one_error_line(studio("sql", "SELECT * FROM read_csv('/etc/passwd')", "--workspace", ws, check=False), "reaches outside the lake")
     assert_one_error_line(studio("sql", "ATTACH 'x.db'", "--workspace", ws, "--json", check=False), "ATTACH is not allowed")
+
+
+def test_cli_usage_errors_are_one_line(tmp_path, files):
+    ws = tmp_path / "ws"
+    studio("init", "--workspace", ws)
+    assert_one_error_line(studio("sources", "add", files["csv"], "--workspace", ws, check=False), "Missing option '--name'")
+    assert_one_error_line(studio("sources", "preview", "x", "--limit", "abc", "--workspace", ws, check=False), "'abc' is not a valid integer")

@@ -1,5 +1,6 @@
 """Jobs run in real worker processes; these tests start them and watch the jobs table."""
 
+import json
 import os
 import signal
 import subprocess
@@ -160,6 +161,20 @@ def test_job_parameters_are_checked_against_the_kind(workspace):
     assert workspace.jobs.list() and all(j.status == QUEUED for j in workspace.jobs.list())
 
 
+def test_a_finished_job_stays_finished(workspace):
+    """Every transition is conditional: a job that failed or was cancelled cannot be turned
+    into a success later (a slow worker finishing after the reaper gave up on it)."""
+    failed = workspace.jobs.submit("test.sleep", {}, title="reaped", launch=False)
+    assert workspace.jobs.claim(failed) and workspace.jobs.fail(failed, "worker stopped responding")
+    cancelled = workspace.jobs.submit("test.sleep", {}, title="cancelled", launch=False)
+    workspace.jobs.cancel(cancelled)
+    for job_id, status in ((failed, FAILED), (cancelled, CANCELLED)):
+        assert workspace.jobs.succeed(job_id, {"late": True}) is False
+        assert workspace.jobs.mark_cancelled(job_id) is False
+        assert (workspace.jobs.get(job_id).status, workspace.jobs.get(job_id).result) == (status, None)
+    assert workspace.jobs.fail(cancelled, "too late") is False
+
+
 def test_claim_is_exclusive_and_unknown_kinds_refused(workspace):
     job_id = workspace.jobs.submit("test.sleep", {}, title="x", launch=False)
     assert workspace.jobs.get(job_id).status == QUEUED
@@ -220,3 +235,9 @@ def test_a_cancelled_job_runs_its_cleanups(workspace, tmp_path):
     workspace.jobs.cancel(job_id)
     assert wait_for(workspace, job_id, (CANCELLED,), timeout=15).status == CANCELLED
     assert not scratch.exists()
+
+
+def test_job_parameters_hide_passwords(workspace):
+    job_id = workspace.sources.submit_add_database("postgresql://ann:SuperSecret@127.0.0.1:1/db", "pg", "t", None)
+    shown = workspace.jobs.get(job_id).to_json()
+    assert "SuperSecret" not in json.dumps(shown) and "***" in shown["params"]["url"]

@@ -1,4 +1,3 @@
-import sqlalchemy as sa
 import pytest
 
 from studio import NotFound, StudioError, Workspace, meta
