@@ -2,12 +2,15 @@
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from studio.cli._common import emit, json_option, workspace_option
 from studio.workspace import Workspace
+
+if TYPE_CHECKING:
+    from studio.jobs import Job
 
 
 @click.group()
@@ -15,8 +18,8 @@ def jobs() -> None:
     """List, show and cancel background jobs."""
 
 
-def _job_line(job: Any) -> str:
-    return f"{job.id:>5}  {job.status:<10} {job.progress:4.0%}  {job.title[:60]:<60}  {job.error or job.message}"
+def _job_line(job: "Job") -> str:
+    return f"{job.id:>5}  {job.status:<10} {job.progress:4.0%}  {job.title[:60]:<60}  {job.detail()}"
 
 
 @jobs.command("list")
@@ -52,9 +55,10 @@ def show(job_id: int, workspace_dir: Path | None, as_json: bool) -> None:
 @workspace_option
 @json_option
 def cancel(job_id: int, workspace_dir: Path | None, as_json: bool) -> None:
-    """Cancel a queued or running job."""
-    job = Workspace.open(workspace_dir).jobs.cancel(job_id)
-    emit(as_json, job.to_json(), f"job {job.id}: {job.message}")
+    """Cancel a queued or running job; says whether its worker stopped it or refused (a job
+    storing its result finishes)."""
+    job, answer = Workspace.open(workspace_dir).jobs.cancel_and_wait(job_id)
+    emit(as_json, job.to_json(), f"job {job.id}: {answer}")
 
 
 COMMANDS = (jobs,)

@@ -130,20 +130,6 @@ def test_errors_are_one_line_on_stderr(tmp_path, files):
     assert_one_error_line(studio("sources", "export", "ghost", tmp_path / "x.csv", "--workspace", ws, check=False), "no source 'ghost'")
 
 
-def test_jobs_commands(tmp_path):
-    ws = tmp_path / "ws"
-    studio("init", "--workspace", ws)
-    code = f"from studio import Workspace; print(Workspace.open({str(ws)!r}).jobs.submit('test.sleep', {{'seconds': 30}}, title='nap', launch=False))"
-    job_id = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-    listed = studio_json("jobs", "list", "--workspace", ws)
-    assert listed[0]["id"] == job_id and listed[0]["status"] == "queued"
-    cancelled = studio_json("jobs", "cancel", str(job_id), "--workspace", ws)
-    assert cancelled["status"] == "cancelled"
-    shown = studio_json("jobs", "show", str(job_id), "--workspace", ws)
-    assert shown["status"] == "cancelled" and "log" in shown
-    assert_one_error_line(studio("jobs", "cancel", str(job_id), "--workspace", ws, check=False), "already cancelled")
-
-
 def test_settings_command(tmp_path):
     ws = tmp_path / "ws"
     studio("init", "--workspace", ws)
