@@ -8,16 +8,45 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from studio.cli._common import confirm, emit, json_option, workspace_option
+from studio.cli._common import confirm, counted, emit, json_option, plural, workspace_option
+from studio.errors import NotFound
 from studio.workspace import Workspace
 
 if TYPE_CHECKING:
-    from studio.tables import TableStore
+    from studio.tables import TableStore, TableVersion
 
 
-def _plain_number(value: Any) -> Any:
-    """1.0 -> 1: profiles keep numeric min/max as doubles, whole numbers read better whole."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+def _bound(column: dict[str, Any], value: Any) -> Any:
+    """A min or max as its column holds it: profiles compute numeric bounds as doubles, so an
+    integer column's 0 arrives as 0.0 (and prints whole again here); a DOUBLE's 0.0 stays."""
+    integer = column["type"].upper().endswith(("INT", "INTEGER"))
+    return int(value) if integer and isinstance(value, float) and value.is_integer() else value
+
+
+def column_line(column: dict[str, Any], exact_distinct: bool) -> str:
+    """One profiled column: type, nulls, distinct count ("≈" only when estimated), range
+    (of the values, or of the lengths of text)."""
+    parts = [f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}"]
+    if "distinct" in column:
+        parts.append(f"distinct{' ' if exact_distinct else '≈'}{column['distinct']}")
+    if "min" in column:
+        parts.append(f"min {_bound(column, column['min'])}  max {_bound(column, column['max'])}")
+    elif "min_length" in column:
+        parts.append(f"length min {column['min_length']}  max {column['max_length']}")
+    return "  ".join(parts)
+
+
+def table_line(table: "TableVersion") -> str:
+    """Rows and columns of a version, aligned for a listing."""
+    return f"{table.rows:>11,} {plural('row', table.rows):<4}  {len(table.columns):>3} {plural('column', len(table.columns)):<7}"
+
+
+def existing_version(store: "TableStore", noun: str, name: str, version: int | None) -> int | None:
+    """``version`` when ``name`` has it (None: the newest); a missing version points at the
+    versions the table has, a missing table at the list."""
+    if version is not None and version not in {v.version for v in store.versions(name)}:
+        raise NotFound(f"{name} has no version {version}; `studio {noun}s versions {name}` lists its versions")
+    return version
 
 
 def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Workspace], "TableStore"], empty: str) -> None:
@@ -29,7 +58,7 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
     @json_option
     def list_(workspace_dir: Path | None, as_json: bool) -> None:
         items = store_of(Workspace.open(workspace_dir)).list()
-        lines = [f"{t.name:<24} v{t.version:<3} {t.rows:>11,} rows  {len(t.columns):>3} columns  {t.origin_text()}" for t in items]
+        lines = [f"{t.name:<24} v{t.version:<3} {table_line(t)}  {t.origin_text()}" for t in items]
         emit(as_json, [t.to_json() for t in items], "\n".join(lines) or empty)
 
     list_.help = f"List {noun}s (newest version of each)."
@@ -41,14 +70,11 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
     @json_option
     def show(name: str, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
         store = store_of(Workspace.open(workspace_dir))
-        table = store.get(name, version)
+        table = store.get(name, existing_version(store, noun, name, version))
         profile = store.profile(name, table.version)
         document = {**table.to_json(), "versions": [v.version for v in store.versions(name)], "profile": profile}
-        lines = [f"{table.name} v{table.version}: {table.rows:,} rows, {len(table.columns)} columns  ({table.origin_text()})"]
-        for column in profile["columns"]:
-            extra = f"min {_plain_number(column.get('min'))}  max {_plain_number(column.get('max'))}" if "min" in column else ""
-            lines.append(f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}  distinct≈{column.get('distinct', '-')}  {extra}")
-        emit(as_json, document, "\n".join(lines))
+        header = f"{table.name} v{table.version}: {counted(table.rows, 'row')}, {counted(len(table.columns), 'column')}  ({table.origin_text()})"
+        emit(as_json, document, "\n".join([header] + [column_line(c, profile["exact_distinct"]) for c in profile["columns"]]))
 
     show.help = f"Show a {noun} version with its column profile and origin."
 
@@ -58,7 +84,7 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
     @json_option
     def versions(name: str, workspace_dir: Path | None, as_json: bool) -> None:
         items = store_of(Workspace.open(workspace_dir)).versions(name)
-        lines = [f"v{v.version:<3} {v.rows:>11,} rows  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {v.origin_text()}" for v in items]
+        lines = [f"v{v.version:<3} {v.rows:>11,} {plural('row', v.rows):<4}  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {v.origin_text()}" for v in items]
         emit(as_json, [v.to_json() for v in items], "\n".join(lines))
 
     versions.help = f"List all versions of a {noun}."
@@ -74,7 +100,8 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
 
         from studio.lake import json_value
 
-        columns, rows = store_of(Workspace.open(workspace_dir)).preview_rows(name, limit, version)
+        store = store_of(Workspace.open(workspace_dir))
+        columns, rows = store.preview_rows(name, limit, existing_version(store, noun, name, version))
         document = {"columns": columns, "rows": [[json_value(v) for v in row] for row in rows]}
         emit(as_json, document, pd.DataFrame(document["rows"], columns=columns, dtype=object).to_string(index=False))
 
@@ -100,9 +127,9 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
         store = store_of(Workspace.open(workspace_dir))
         existing = store.versions(name)
         if not yes:
-            confirm(f"delete {name} and its {len(existing)} version(s)?")
+            confirm(f"delete {name} and its {counted(len(existing), 'version')}?")
         deleted = store.delete(name)
-        emit(as_json, {"name": name, "deleted_versions": deleted}, f"deleted {name} ({len(deleted)} version(s))")
+        emit(as_json, {"name": name, "deleted_versions": deleted}, f"deleted {name} ({counted(len(deleted), 'version')})")
 
     delete.help = f"Delete a {noun} and all its versions."
 
@@ -114,7 +141,8 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
     @workspace_option
     @json_option
     def export(name: str, path: Path, version: int | None, overwrite: bool, workspace_dir: Path | None, as_json: bool) -> None:
-        target = store_of(Workspace.open(workspace_dir)).export(name, path, version, overwrite=overwrite)
+        store = store_of(Workspace.open(workspace_dir))
+        target = store.export(name, path, existing_version(store, noun, name, version), overwrite=overwrite)
         emit(as_json, {"name": name, "path": str(target)}, f"wrote {target}")
 
     export.help = f"Write a {noun} version to PATH (.parquet or .csv)."

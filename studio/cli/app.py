@@ -3,10 +3,11 @@
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from studio.cli._common import emit, json_option, progress_printer, workspace_option
+from studio.cli._common import emit, json_option, plural, progress_printer, workspace_option
 from studio.errors import StudioError
 from studio.workspace import Workspace
 
@@ -31,10 +32,15 @@ def demo(workspace_dir: Path | None, as_json: bool) -> None:
 
     workspace = Workspace.init(workspace_dir)
     result = build_demo(workspace, progress=progress_printer(as_json))
-    lines = [f"demo workspace at {workspace.root}"] + [
-        f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} rows" for s in result["sources"]
-    ] + [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} rows" for d in result["datasets"]]
-    emit(as_json, result, "\n".join(lines))
+    emit(as_json, result, demo_text(result))
+
+
+def demo_text(result: dict[str, Any]) -> str:
+    """What ``studio demo`` prints: the workspace, then each source and dataset it made."""
+    lines = [f"demo workspace at {result['workspace']}"]
+    lines += [f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} {plural('row', s['rows'])}" for s in result["sources"]]
+    lines += [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} {plural('row', d['rows_out'])}" for d in result["datasets"]]
+    return "\n".join(lines)
 
 
 @click.command()

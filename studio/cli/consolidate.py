@@ -6,16 +6,16 @@ from typing import Any
 
 import click
 
-from studio.cli._common import confirm, emit, json_option, progress_printer, read_json_file, workspace_option
+from studio.cli._common import confirm, counted, emit, json_option, progress_printer, read_json_file, workspace_option
 from studio.errors import StudioError
 from studio.workspace import Workspace
 
 
 def _build_result_text(result: Any) -> str:
     document = result.to_json()
-    text = f"{document['dataset']} v{document['version']}: {document['rows_in']:,} rows in, {document['rows_out']:,} rows out"
+    text = f"{document['dataset']} v{document['version']}: {counted(document['rows_in'], 'row')} in, {counted(document['rows_out'], 'row')} out"
     if document["members"]:
-        text += f", {document['clusters']:,} clusters; members in {document['members']} v{document['members_version']}"
+        text += f", {counted(document['clusters'], 'cluster')}; members in {document['members']} v{document['members_version']}"
     return text + (" (unchanged)" if document["unchanged"] else "")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from studio.cli._common import emit, json_option, workspace_option
-from studio.cli._tables import add_table_commands
+from studio.cli._tables import add_table_commands, existing_version
 from studio.workspace import Workspace
 
 
@@ -31,7 +31,10 @@ add_table_commands(
 def diff(name: str, old: int, new: int, key: str | None, workspace_dir: Path | None, as_json: bool) -> None:
     """Rows added, removed and changed between versions OLD and NEW, and schema changes."""
     keys = [k.strip() for k in key.split(",") if k.strip()] if key else None
-    found = Workspace.open(workspace_dir).datasets.diff(name, old, new, keys)
+    store = Workspace.open(workspace_dir).datasets
+    for version in (old, new):
+        existing_version(store, "dataset", name, version)
+    found = store.diff(name, old, new, keys)
     lines = [
         f"{name} v{old} -> v{new} (key: {', '.join(found.key) or 'whole rows'})",
         f"  rows: +{found.rows_added:,} added, -{found.rows_removed:,} removed, ~{found.rows_changed:,} changed, {found.rows_unchanged:,} unchanged",
@@ -52,7 +55,8 @@ def diff(name: str, old: int, new: int, key: str | None, workspace_dir: Path | N
 @json_option
 def lineage(name: str, version: int | None, workspace_dir: Path | None, as_json: bool) -> None:
     """The recipes and source versions a dataset version was built from."""
-    graph = Workspace.open(workspace_dir).datasets.lineage(name, version)
+    store = Workspace.open(workspace_dir).datasets
+    graph = store.lineage(name, existing_version(store, "dataset", name, version))
     labels = {n["id"]: n["label"] for n in graph["nodes"]}
     emit(as_json, graph, "\n".join(f"{labels[a]}  ->  {labels[b]}" for a, b in graph["edges"]) or f"{name}: no recipe (nothing upstream)")
 

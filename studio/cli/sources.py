@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from studio.cli._common import emit, json_option, progress_printer, workspace_option
+from studio.cli._common import counted, emit, json_option, progress_printer, workspace_option
 from studio.cli._tables import add_table_commands
 from studio.errors import StudioError
 from studio.workspace import Workspace
@@ -53,13 +53,15 @@ def add(
             raise StudioError("give a file PATH, or --db URL with --table or --query")
         if table or query:
             raise StudioError("--table and --query go with --db")
+        if not path.is_file():  # named as the user gave it; the store names a file by its name alone
+            raise StudioError(f"{path}: is a folder, not a file" if path.is_dir() else f"{path}: no such file; check the path")
         options = ReadOptions(format=fmt, delimiter=delimiter, header=header, encoding=encoding, sheet=sheet, types=parse_types(types), bad_rows=bad_rows)
         result = workspace.sources.add_file(path, name, options, context=context)
     source = result.source
     status = "unchanged, same content as" if result.unchanged else "added"
     skipped = source.skipped_text()
     note = f"; {skipped}" if skipped else ""
-    emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {source.rows:,} rows, {len(source.columns)} columns{note}")
+    emit(as_json, result.to_json(), f"{status} {source.name} v{source.version}: {counted(source.rows, 'row')}, {counted(len(source.columns), 'column')}{note}")
 
 
 add_table_commands(

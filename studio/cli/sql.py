@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from studio.cli._common import emit, json_option, workspace_option
+from studio.cli._common import counted, emit, json_option, workspace_option
 from studio.workspace import Workspace
 
 
@@ -24,7 +24,7 @@ def sql(query: str, limit: int, workspace_dir: Path | None, as_json: bool) -> No
     import pandas as pd
 
     text = pd.DataFrame(result.rows, columns=result.columns).to_string(index=False)
-    emit(False, None, text + (f"\n(first {limit:,} rows)" if result.truncated else ""))
+    emit(False, None, text + (f"\n(first {counted(limit, 'row')})" if result.truncated else ""))
 
 
 COMMANDS = (sql,)
