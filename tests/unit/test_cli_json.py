@@ -16,10 +16,10 @@ from typing import Any
 import click
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from studio import Workspace
 from studio.cli import main
+from tests.unit.test_cli import cli
 
 
 def document_paths(value: Any, path: str = "") -> set[str]:
@@ -151,15 +151,12 @@ def run_json(tmp_path: Path) -> Callable[[str], Any]:
     (files / "recipe.json").write_text(json.dumps({"name": "by_id", "output": "ids", "inputs": ["orders"], "dedupe": {"method": "exact", "keys": ["id"]}, "id": "id"}))
     ws = tmp_path / "ws"
     values = {"files": str(files), "job": ""}
-    runner = CliRunner()
 
     def run(command: str) -> Any:
         if command.startswith("jobs") and not values["job"]:
             values["job"] = str(Workspace.open(ws).jobs.submit("test.sleep", {"seconds": 30}, title="nap", launch=False))
         args = shlex.split(command.format(**values)) + ["--workspace", str(ws)] + ([] if command.startswith("consolidate show") else ["--json"])
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, f"{command}: {result.stderr}"
-        return json.loads(result.stdout)
+        return json.loads(cli(*args).stdout)
 
     return run
 
@@ -187,7 +184,7 @@ def json_commands(group: click.Group, prefix: str = "") -> set[str]:
 
 
 def test_every_json_command_is_pinned():
-    """A new command with --json gets its pin above (the demo's is in test_cli_demo.py)."""
+    """A new command with --json gets its pin above (the demo's is in test_cli_app.py)."""
     commands = json_commands(main)
     pinned = {path for path in commands for command, _ in PINS if f"{command} ".startswith(f"{path} ")}
     assert commands - pinned == {"demo"}
