@@ -7,6 +7,7 @@ commit removes what was written, so nothing half-registered is ever visible.
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -18,12 +19,28 @@ from studio.sources._database import write_database
 from studio.sources._readers import WRITERS, ReadOptions, detect_format, is_gzipped
 from studio.tables import AddResult, TableStore, validate_name
 
+UPLOAD_NAME_MAX_BYTES = 200  # file systems allow 255; the temp name adds a few
+
+
 def suggest_name(filename: str) -> str:
     """A valid source name from a file name: ``Orders 2024.csv`` -> ``orders_2024``."""
     path = Path(filename)
     stem = Path(path.stem).stem if is_gzipped(path) else path.stem
     stem = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "source"
     return ("_" + stem if stem[0].isdigit() else stem)[:63]
+
+
+def upload_file_name(filename: str) -> str:
+    """A browser's name for an uploaded file as a name inside its upload folder: its last part
+    (a browser may send a path, with / or \\), never ``.`` or ``..``, no NUL, and at most
+    UPLOAD_NAME_MAX_BYTES with the extensions kept, as the format is read from them."""
+    name = re.split(r"[/\\]", filename)[-1].replace("\x00", "").strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    suffix = "".join(s for s in Path(name).suffixes[-2:] if len(s) <= 8)  # .csv, .csv.gz
+    stem = name[: len(name) - len(suffix)]
+    room = UPLOAD_NAME_MAX_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
 
 
 class SourceStore(TableStore):
@@ -103,12 +120,17 @@ class SourceStore(TableStore):
         return self.workspace.jobs.submit("source.add_database", params, title=f"Add {table or 'query'} from {hide_password(url)} as {name}")
 
     def save_upload(self, filename: str, data: bytes) -> Path:
-        """Write uploaded bytes atomically to ``uploads/<random>/<filename>`` for an add job."""
-        safe = Path(filename).name or "upload"
+        """Write uploaded bytes atomically to ``uploads/<random>/<name>`` for an add job,
+        ``name`` being the browser's file name made safe (``upload_file_name``)."""
+        safe = upload_file_name(filename)
         folder = self.workspace.uploads_dir / uuid.uuid4().hex
         folder.mkdir(parents=True)
-        temp = folder / f".{safe}.part"
-        temp.write_bytes(data)
-        target = folder / safe
-        atomic_replace(temp, target)
+        try:
+            temp = folder / f".{safe}.part"
+            temp.write_bytes(data)
+            target = folder / safe
+            atomic_replace(temp, target)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return target
