@@ -25,13 +25,13 @@ def _bound(column: dict[str, Any], value: Any) -> Any:
 
 def column_line(column: dict[str, Any], exact_distinct: bool) -> str:
     """One profiled column: type, nulls, distinct count ("≈" only when estimated), range
-    (of the values, or of the lengths of text)."""
+    (of the values, or of the lengths of text; none when every value is NULL)."""
     parts = [f"  {column['name']:<24} {column['type']:<12} nulls {column['null_fraction']:6.1%}"]
     if "distinct" in column:
         parts.append(f"distinct{' ' if exact_distinct else '≈'}{column['distinct']}")
-    if "min" in column:
+    if column.get("min") is not None:
         parts.append(f"min {_bound(column, column['min'])}  max {_bound(column, column['max'])}")
-    elif "min_length" in column:
+    elif column.get("min_length") is not None:
         parts.append(f"length min {column['min_length']}  max {column['max_length']}")
     return "  ".join(parts)
 

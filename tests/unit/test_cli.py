@@ -98,3 +98,25 @@ def test_settings_command(tmp_path):
     studio("init", "--workspace", ws)
     assert studio_json("settings", "--workspace", ws)["max_source_mb"] == 4096
     assert studio_json("settings", "max_source_mb", "100", "--workspace", ws)["max_source_mb"] == 100
+
+
+def test_each_stage_module_registers_its_commands():
+    """A stage is one module of studio/cli with a COMMANDS tuple, named in STAGES: a module
+    left out of STAGES, or a command no module declares, fails here."""
+    import pkgutil
+
+    import studio.cli
+    from studio.cli._main import STAGES
+
+    modules = {m.name for m in pkgutil.iter_modules(studio.cli.__path__) if not m.name.startswith("_")}
+    assert {stage.__name__.rpartition(".")[2] for stage in STAGES} == modules
+    assert sorted(main.commands) == sorted(command.name for stage in STAGES for command in stage.COMMANDS)
+
+
+def test_python_dash_m_and_the_installed_script_are_the_same_command():
+    """``python -m studio.cli`` (studio/cli/__main__.py) and the ``studio`` script that
+    pyproject's ``studio.cli:main`` installs beside this Python."""
+    assert studio("--help").stdout.startswith("Usage: python -m studio.cli [OPTIONS] COMMAND")
+    script = subprocess.run([os.path.join(os.path.dirname(sys.executable), "studio"), "--help"], capture_output=True, text=True)
+    assert script.returncode == 0 and script.stdout.startswith("Usage: studio [OPTIONS] COMMAND")
+    assert script.stdout.partition("\n")[2] == studio("--help").stdout.partition("\n")[2]

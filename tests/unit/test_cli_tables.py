@@ -49,6 +49,8 @@ def test_column_lines_mark_estimates_and_keep_whole_doubles_doubles():
     assert column_line(count, exact_distinct=True).endswith("nulls  50.0%  distinct 2  min 0  max 7")
     blob = {"name": "b", "type": "BLOB", "null_fraction": 1.0}
     assert column_line(blob, exact_distinct=True) == "  b                        BLOB         nulls 100.0%"
+    for empty in ({"type": "BIGINT", "min": None, "max": None}, {"type": "VARCHAR", "min_length": None, "max_length": None}):
+        assert column_line({"name": "e", "null_fraction": 1.0, "distinct": 0, **empty}, exact_distinct=True).endswith("nulls 100.0%  distinct 0")
 
 
 @KINDS
