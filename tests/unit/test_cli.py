@@ -77,20 +77,21 @@ def test_delete_asks_for_confirmation(tmp_path, files):
 
 
 def test_errors_are_one_line_on_stderr(tmp_path, files):
+    """(In this process: the other tests here run `python -m studio.cli` as a user does.)"""
     ws = tmp_path / "ws"
-    studio("init", "--workspace", ws)
+    cli("init", "--workspace", ws)
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    assert_one_error_line(studio("sources", "add", empty, "--name", "e", "--workspace", ws, "--json", check=False), "empty.csv: the file is empty")
-    assert_one_error_line(studio("sources", "add", "--name", "e", "--workspace", ws, check=False), "give a file PATH")
-    assert_one_error_line(studio("sources", "add", files["csv"], "--db", "sqlite:///x", "--table", "t", "--name", "e", "--workspace", ws, check=False), "not both")
-    assert_one_error_line(studio("sources", "add", "--db", "sqlite:///x.db", "--name", "e", "--workspace", ws, check=False), "exactly one of --table or --query")
-    assert_one_error_line(studio("sources", "add", files["csv"], "--name", "e", "--type", "nonsense", "--workspace", ws, check=False), "a column type is COLUMN=TYPE (e.g. zip=VARCHAR), not 'nonsense'")
-    assert_one_error_line(studio("sources", "show", "ghost", "--workspace", ws, check=False), "no source 'ghost'")
-    assert_one_error_line(studio("sources", "list", "--workspace", tmp_path / "nowhere", check=False), "no workspace at")
-    assert_one_error_line(studio("jobs", "show", "999", "--workspace", ws, check=False), "no job 999")
-    assert_one_error_line(studio("settings", "max_source_mb", "huge", "--workspace", ws, check=False), "whole number")
-    assert_one_error_line(studio("sources", "export", "ghost", tmp_path / "x.csv", "--workspace", ws, check=False), "no source 'ghost'")
+    assert_one_error_line(cli("sources", "add", empty, "--name", "e", "--workspace", ws, "--json", check=False), "empty.csv: the file is empty")
+    assert_one_error_line(cli("sources", "add", "--name", "e", "--workspace", ws, check=False), "give a file PATH")
+    assert_one_error_line(cli("sources", "add", files["csv"], "--db", "sqlite:///x", "--table", "t", "--name", "e", "--workspace", ws, check=False), "not both")
+    assert_one_error_line(cli("sources", "add", "--db", "sqlite:///x.db", "--name", "e", "--workspace", ws, check=False), "exactly one of --table or --query")
+    assert_one_error_line(cli("sources", "add", files["csv"], "--name", "e", "--type", "nonsense", "--workspace", ws, check=False), "a column type is COLUMN=TYPE (e.g. zip=VARCHAR), not 'nonsense'")
+    assert_one_error_line(cli("sources", "show", "ghost", "--workspace", ws, check=False), "no source 'ghost'")
+    assert_one_error_line(cli("sources", "list", "--workspace", tmp_path / "nowhere", check=False), "no workspace at")
+    assert_one_error_line(cli("jobs", "show", "999", "--workspace", ws, check=False), "no job 999")
+    assert_one_error_line(cli("settings", "max_source_mb", "huge", "--workspace", ws, check=False), "whole number")
+    assert_one_error_line(cli("sources", "export", "ghost", tmp_path / "x.csv", "--workspace", ws, check=False), "no source 'ghost'")
 
 
 def test_settings_command(tmp_path):
@@ -120,3 +121,16 @@ def test_python_dash_m_and_the_installed_script_are_the_same_command():
     script = subprocess.run([os.path.join(os.path.dirname(sys.executable), "studio"), "--help"], capture_output=True, text=True)
     assert script.returncode == 0 and script.stdout.startswith("Usage: studio [OPTIONS] COMMAND")
     assert script.stdout.partition("\n")[2] == studio("--help").stdout.partition("\n")[2]
+
+
+def test_an_unexpected_failure_is_one_line_too(tmp_path, monkeypatch):
+    ws = tmp_path / "ws"
+    cli("init", "--workspace", ws)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("studio.sources.SourceStore.list", broken)
+    result = cli("sources", "list", "--workspace", ws, check=False)
+    assert result.returncode == 2
+    assert_one_error_line(result, "error: internal error (RuntimeError: boom); rerun with STUDIO_DEBUG=1 for details")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from studio import Workspace
 from studio.cli import main
 from studio.jobs import CANCELLED, RUNNING, SUCCEEDED, Job
-from tests.unit.test_cli import assert_one_error_line, studio, studio_json
+from tests.unit.test_cli import assert_one_error_line, cli, cli_json
 
 
 def running_job(workspace: Workspace, title: str = "nap") -> int:
@@ -131,13 +131,13 @@ def test_job_detail_drops_only_a_subject_the_title_names(title, error, message, 
 
 def test_jobs_commands(tmp_path):
     ws = tmp_path / "ws"
-    studio("init", "--workspace", ws)
+    cli("init", "--workspace", ws)
     code = f"from studio import Workspace; print(Workspace.open({str(ws)!r}).jobs.submit('test.sleep', {{'seconds': 30}}, title='nap', launch=False))"
     job_id = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-    listed = studio_json("jobs", "list", "--workspace", ws)
+    listed = cli_json("jobs", "list", "--workspace", ws)
     assert listed[0]["id"] == job_id and listed[0]["status"] == "queued"
-    cancelled = studio_json("jobs", "cancel", str(job_id), "--workspace", ws)
+    cancelled = cli_json("jobs", "cancel", str(job_id), "--workspace", ws)
     assert cancelled["status"] == "cancelled"
-    shown = studio_json("jobs", "show", str(job_id), "--workspace", ws)
+    shown = cli_json("jobs", "show", str(job_id), "--workspace", ws)
     assert shown["status"] == "cancelled" and "log" in shown
-    assert_one_error_line(studio("jobs", "cancel", str(job_id), "--workspace", ws, check=False), "already cancelled")
+    assert_one_error_line(cli("jobs", "cancel", str(job_id), "--workspace", ws, check=False), "already cancelled")
