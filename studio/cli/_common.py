@@ -55,14 +55,14 @@ def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")(function)
 
 
-def plural(noun: str, count: int) -> str:
+def plural(count: int, noun: str) -> str:
     """``row`` for 1, ``rows`` for any other count."""
     return noun if count == 1 else f"{noun}s"
 
 
 def counted(count: int, noun: str) -> str:
     """``1 row``, ``1,000 rows``."""
-    return f"{count:,} {plural(noun, count)}"
+    return f"{count:,} {plural(count, noun)}"
 
 
 def emit(as_json: bool, document: Any, text: str) -> None:

@@ -38,7 +38,7 @@ def column_line(column: dict[str, Any], exact_distinct: bool) -> str:
 
 def table_line(table: "TableVersion") -> str:
     """Rows and columns of a version, aligned for a listing."""
-    return f"{table.rows:>11,} {plural('row', table.rows):<4}  {len(table.columns):>3} {plural('column', len(table.columns)):<7}"
+    return f"{table.rows:>11,} {plural(table.rows, 'row'):<4}  {len(table.columns):>3} {plural(len(table.columns), 'column'):<7}"
 
 
 def existing_version(store: "TableStore", noun: str, name: str, version: int | None) -> int | None:
@@ -84,7 +84,7 @@ def add_table_commands(group: click.Group, noun: str, store_of: Callable[[Worksp
     @json_option
     def versions(name: str, workspace_dir: Path | None, as_json: bool) -> None:
         items = store_of(Workspace.open(workspace_dir)).versions(name)
-        lines = [f"v{v.version:<3} {v.rows:>11,} {plural('row', v.rows):<4}  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {v.origin_text()}" for v in items]
+        lines = [f"v{v.version:<3} {v.rows:>11,} {plural(v.rows, 'row'):<4}  {v.content_hash[:12]}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(v.created_at))}  {v.origin_text()}" for v in items]
         emit(as_json, [v.to_json() for v in items], "\n".join(lines))
 
     versions.help = f"List all versions of a {noun}."

@@ -38,8 +38,8 @@ def demo(workspace_dir: Path | None, as_json: bool) -> None:
 def demo_text(result: dict[str, Any]) -> str:
     """What ``studio demo`` prints: the workspace, then each source and dataset it made."""
     lines = [f"demo workspace at {result['workspace']}"]
-    lines += [f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} {plural('row', s['rows'])}" for s in result["sources"]]
-    lines += [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} {plural('row', d['rows_out'])}" for d in result["datasets"]]
+    lines += [f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} {plural(s['rows'], 'row')}" for s in result["sources"]]
+    lines += [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} {plural(d['rows_out'], 'row')}" for d in result["datasets"]]
     return "\n".join(lines)
 
 
