@@ -152,6 +152,7 @@ class VersionedStore(Generic[V]):
     reads: ClassVar[tuple[str, ...]]
     noun: ClassVar[str]
     list_command: ClassVar[str]
+    versions_command: ClassVar[str]
 
     def __init__(self, services: StoreServices) -> None:
         self.services = services
@@ -187,9 +188,11 @@ class VersionedStore(Generic[V]):
         v, newest = meta.asset_versions, self._newest()
         return self._select().join(newest, sa.and_(newest.c.asset_id == v.c.asset_id, newest.c.version == v.c.version))
 
-    def _not_found(self, name: str, version: int | None = None) -> NotFound:
-        what = f"{self.noun} {name!r}" + (f" version {version}" if version is not None else "")
-        return NotFound(f"no {what}; `{self.list_command}` shows the {self.noun}s")
+    def _not_found(self, name: str, version: int | None = None, connection: sa.Connection | None = None) -> NotFound:
+        """A missing version of an existing asset points at its versions; a missing asset at the list."""
+        if version is not None and self._first(self._select().where(meta.assets.c.name_key == name.lower()).limit(1), connection) is not None:
+            return NotFound(f"{name} has no version {version}; `{self.versions_command} {name}` lists its versions")
+        return NotFound(f"no {self.noun} {name!r}; `{self.list_command}` shows the {self.noun}s")
 
     def _first(self, query: sa.Select[Any], connection: sa.Connection | None) -> Any:
         if connection is not None:
@@ -204,7 +207,7 @@ class VersionedStore(Generic[V]):
             query = query.where(meta.asset_versions.c.version == version)
         row = self._first(query.order_by(meta.asset_versions.c.version.desc()).limit(1), connection)
         if row is None:
-            raise self._not_found(name, version)
+            raise self._not_found(name, version, connection)
         return self._version(row)
 
     def get_by_id(self, asset_id: int, version: int) -> V:

@@ -1,7 +1,7 @@
 """Workspace: one folder (lake, artifacts, uploads) plus one metadata DB, and the stores over
 them. It is the one place that composes the stores: each gets the small ``StoreServices``
 interface, never the workspace, and the workspace gathers what they answer (what depends on
-an asset) and picks a store by kind."""
+an asset)."""
 
 import json
 import os
@@ -161,13 +161,6 @@ class Workspace:
 
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
         return [self.sources, self.datasets]
-
-    def store(self, kind: str) -> "TableStore":
-        """The store of one kind of table ("source", "dataset"): the one place that picks."""
-        stores = {"source": self.sources, "dataset": self.datasets}
-        if kind not in stores:
-            raise StudioError(f"no store for {kind!r}; choose one of {', '.join(stores)}")
-        return stores[kind]
 
     def dependents(self, ref: AssetRef, connection: sa.Connection) -> list[Dependent]:
         """Everything any store keeps that refers to ``ref`` (each store answers for its own)."""

@@ -31,6 +31,7 @@ class DatasetStore(TableStore):
     reads = ("dataset",)
     noun = "dataset"
     list_command = "studio datasets list"
+    versions_command = "studio datasets versions"
 
     def __init__(self, services: StoreServices) -> None:
         super().__init__(services)

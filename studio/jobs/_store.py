@@ -27,6 +27,7 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded"
 ACTIVE = (QUEUED, RUNNING)
 CLAIM_LOCK_KEY = 7_240_611  # a PostgreSQL advisory lock: one job claim at a time
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+CANCEL_ANSWER_WAIT_S = 5.0  # a few worker heartbeats (the runner beats once a second)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,15 @@ class Job:
         if self.started_at is None:
             return None
         return (self.finished_at or time.time()) - self.started_at
+
+    def detail(self) -> str:
+        """What to say after the title: the error, else the latest message. An error that
+        starts by naming what the title names ("ragged.csv: line 3 ..." of "Add ragged.csv as
+        ragged") drops that name, so a line of title and detail says it once."""
+        if not self.error:
+            return self.message
+        subject, separator, rest = self.error.partition(": ")
+        return rest if separator and subject in self.title.split() else self.error
 
     def to_json(self) -> dict[str, Any]:
         """Everything about the job, with passwords in URL parameters hidden."""
@@ -259,6 +269,32 @@ class JobStore:
         if not self._update(job_id, (QUEUED,), status=CANCELLED, message="cancelled", finished_at=time.time()):
             self._update(job_id, (RUNNING,), cancel_requested=True, message="cancelling")
         return self.get(job_id)
+
+    def cancel_and_wait(self, job_id: int, timeout_s: float | None = None, poll_s: float = 0.1) -> tuple[Job, str]:
+        """Cancel a job and wait for its worker's answer (given at its next heartbeat). Returns
+        the job as it is then and one line saying what happened: "cancelled"; the worker's
+        reason for refusing (a job past its point of no return finishes: it withdraws the
+        request and logs why, see ``refuse_cancel``); how the job ended before its worker saw
+        the request; or, after ``timeout_s`` (default CANCEL_ANSWER_WAIT_S), that the request
+        stands unanswered."""
+        timeout_s = CANCEL_ANSWER_WAIT_S if timeout_s is None else timeout_s
+        logged_before = len(self.logs(job_id))
+        job = self.cancel(job_id)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if job.status == CANCELLED:
+                return job, "cancelled"
+            if not job.cancel_requested:
+                # Withdrawn: the reason is the first warning the worker logged since the request.
+                reason = next((line.message for line in self.logs(job_id)[logged_before:] if line.level == "warning"), None)
+                if reason is not None:
+                    return job, reason
+            if job.status in FINISHED:
+                return job, f"{job.status} before its worker answered the cancel request"
+            if time.monotonic() >= deadline:
+                return job, "cancel requested; the worker has not answered yet" if job.cancel_requested else job.message
+            time.sleep(poll_s)
+            job = self.get(job_id)
 
     def reap(self, timeout_s: float | None = None) -> list[int]:
         """Mark failed the jobs whose worker is gone: a dead pid on this host, or a heartbeat

@@ -7,6 +7,7 @@ commit removes what was written, so nothing half-registered is ever visible.
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from pathlib import Path
 
@@ -20,12 +21,28 @@ from studio.tables import AddResult, TableStore
 from studio.versioned import validate_name
 
 
+UPLOAD_NAME_MAX_BYTES = 200  # file systems allow 255; the temp name adds a few
+
+
 def suggest_name(filename: str) -> str:
     """A valid source name from a file name: ``Orders 2024.csv`` -> ``orders_2024``."""
     path = Path(filename)
     stem = Path(path.stem).stem if is_gzipped(path) else path.stem
     stem = re.sub(r"[^A-Za-z0-9_]+", "_", stem).strip("_").lower() or "source"
     return ("_" + stem if stem[0].isdigit() else stem)[:63]
+
+
+def upload_file_name(filename: str) -> str:
+    """A browser's name for an uploaded file as a name inside its upload folder: its last part
+    (a browser may send a path, with / or \\), never ``.`` or ``..``, no NUL, and at most
+    UPLOAD_NAME_MAX_BYTES with the extensions kept, as the format is read from them."""
+    name = re.split(r"[/\\]", filename)[-1].replace("\x00", "").strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    suffix = "".join(s for s in Path(name).suffixes[-2:] if len(s) <= 8)  # .csv, .csv.gz
+    stem = name[: len(name) - len(suffix)]
+    room = UPLOAD_NAME_MAX_BYTES - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
 
 
 class SourceStore(TableStore):
@@ -35,6 +52,7 @@ class SourceStore(TableStore):
     reads = ("source",)
     noun = "source"
     list_command = "studio sources list"
+    versions_command = "studio sources versions"
 
     # ------------------------------------------------------------ adding
 
@@ -53,9 +71,9 @@ class SourceStore(TableStore):
         label = label or path.name
         validate_name(name)
         if not path.exists():
-            raise StudioError(f"{label}: no such file; check the path")
+            raise StudioError(f"{path}: no such file; check the path")
         if not path.is_file():
-            raise StudioError(f"{label}: is a folder, not a file")
+            raise StudioError(f"{path}: is a folder, not a file")
         size = path.stat().st_size
         limit_mb = self.services.settings().max_source_mb
         if size > limit_mb * 1024 * 1024:
@@ -107,12 +125,17 @@ class SourceStore(TableStore):
         return self.services.submit_job("source.add_database", params, f"Add {table or 'query'} from {hide_password(url)} as {name}")
 
     def save_upload(self, filename: str, data: bytes) -> Path:
-        """Write uploaded bytes atomically to ``uploads/<random>/<filename>`` for an add job."""
-        safe = Path(filename).name or "upload"
+        """Write uploaded bytes atomically to ``uploads/<random>/<name>`` for an add job,
+        ``name`` being the browser's file name made safe (``upload_file_name``)."""
+        safe = upload_file_name(filename)
         folder = self.services.root / "uploads" / uuid.uuid4().hex
         folder.mkdir(parents=True)
-        temp = folder / f".{safe}.part"
-        temp.write_bytes(data)
-        target = folder / safe
-        atomic_replace(temp, target)
+        try:
+            temp = folder / f".{safe}.part"
+            temp.write_bytes(data)
+            target = folder / safe
+            atomic_replace(temp, target)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return target

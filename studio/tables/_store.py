@@ -102,6 +102,7 @@ class TableStore(VersionedStore[TableVersion]):
     reads: ClassVar[tuple[str, ...]] = TABLE_KINDS
     noun: ClassVar[str] = "table"
     list_command: ClassVar[str] = "studio sources list` and `studio datasets list"
+    versions_command: ClassVar[str] = "studio sources versions` or `studio datasets versions"
 
     def __init__(self, services: StoreServices) -> None:
         super().__init__(services)
