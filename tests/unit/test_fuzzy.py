@@ -12,17 +12,8 @@ from hypothesis import strategies as st
 
 from benchmarks._people import people
 from studio import StudioError
-from studio.consolidate._fuzzy import (
-    COMPARISON_KINDS,
-    FieldComparison,
-    FuzzyConfig,
-    _comparison_dict,
-    cluster_pairs,
-    estimate_comparisons,
-    resolve,
-    suggest_config,
-    suggest_threshold,
-)
+from studio.consolidate import COMPARISON_KINDS, FieldComparison, FuzzyConfig, cluster_pairs, estimate_comparisons, resolve, suggest_config, suggest_threshold
+from studio.consolidate.fuzzy._settings import comparison_dict
 
 ROWS = 3000
 
@@ -122,7 +113,7 @@ def test_a_leading_word_does_not_hide_a_name(left, right, words_level):
     """Jaro-Winkler weighs the start: "the green cafe" vs "green cafe" scores ~0.87; the words
     level catches such pairs."""
     for kind in ("name", "string"):
-        levels = _comparison_dict("c0", kind, [])["comparison_levels"]
+        levels = comparison_dict("c0", kind, [])["comparison_levels"]
         cases = " ".join(f"WHEN {lv['sql_condition']} THEN {i}" for i, lv in enumerate(levels) if lv["sql_condition"] != "ELSE")
         first = duckdb.execute(f"SELECT CASE {cases} ELSE {len(levels) - 1} END FROM (SELECT ? AS c0_l, ? AS c0_r)", [left, right]).fetchall()[0][0]
         assert (levels[first]["label_for_charts"] == WORDS_LEVEL) == words_level, (kind, levels[first]["label_for_charts"])
