@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from benchmarks._people import people
 from studio import StudioError
 from studio.consolidate import COMPARISON_KINDS, FieldComparison, FuzzyConfig, cluster_pairs, estimate_comparisons, resolve, suggest_config, suggest_threshold
+from studio.consolidate.fuzzy import chaining_warning, comparison_budget
 from studio.consolidate.fuzzy._settings import comparison_dict
 
 ROWS = 3000
@@ -243,6 +244,32 @@ def test_refuses_more_comparisons_than_allowed(con, config):
     message = str(raised.value)
     assert f"about {total:,} pairs" in message and "max_comparisons (100)" in message and "stricter" in message
     assert "\n" not in message
+
+
+def test_comparison_budget_is_the_rule_resolve_refuses_by(con, config):
+    estimates = estimate_comparisons(con, "people", "row_id", config)
+    total = sum(e["comparisons"] for e in estimates)
+    within = comparison_budget(estimates, FuzzyConfig(config.comparisons, config.blocking, max_comparisons=total))
+    assert (within.total, within.cap, within.over) == (total, total, False)
+    assert within.message == f"{total:,} comparisons in all, within max_comparisons ({total:,})"
+    over = comparison_budget(estimates, FuzzyConfig(config.comparisons, config.blocking, max_comparisons=total - 1))
+    assert over.over and over.total == total and "\n" not in over.message
+    worst = max(estimates, key=lambda e: e["comparisons"])
+    assert f"add a column to \"{worst['rule']}\", which makes {worst['comparisons']:,}" in over.message
+    with pytest.raises(StudioError) as raised:
+        resolve(con, "people", "row_id", FuzzyConfig(config.comparisons, config.blocking, max_comparisons=total - 1))
+    assert str(raised.value) == over.message
+
+
+@pytest.mark.parametrize(
+    ("largest", "rows", "chained"),
+    [(20, 100, False), (21, 100, True), (21, 2100, False), (22, 2100, True), (50, 5000, False), (51, 5000, True), (1, 1, False)],
+)
+def test_chaining_warning_when_one_cluster_is_too_big_to_be_one_entity(largest, rows, chained):
+    warning = chaining_warning(largest, rows)
+    assert (warning is not None) == chained
+    if chained:
+        assert warning.startswith(f"One cluster holds {largest:,} rows: records are being chained together.") and "\n" not in warning
 
 
 def test_refuses_bad_inputs(con, config):

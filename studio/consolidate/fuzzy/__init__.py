@@ -31,7 +31,7 @@ Cluster ids are the smallest row id of the cluster, so results do not depend on 
 scheduling, and training samples are hash based, so the same data and seed give the same result.
 """
 
-from studio.consolidate.fuzzy._clustering import cluster_pairs, suggest_threshold
+from studio.consolidate.fuzzy._clustering import chaining_warning, cluster_pairs, suggest_threshold
 from studio.consolidate.fuzzy._config import COMPARISON_KINDS, FieldComparison, FuzzyConfig
 from studio.consolidate.fuzzy._estimates import ComparisonBudget, comparison_budget, estimate_comparisons
 from studio.consolidate.fuzzy._resolve import FuzzyResult, resolve
@@ -43,6 +43,7 @@ __all__ = [
     "FieldComparison",
     "FuzzyConfig",
     "FuzzyResult",
+    "chaining_warning",
     "cluster_pairs",
     "comparison_budget",
     "estimate_comparisons",

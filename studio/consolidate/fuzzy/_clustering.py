@@ -18,6 +18,8 @@ from studio.errors import StudioError
 from studio.lake import sql_identifier
 
 MIN_LABELS_EACH = 5  # confirmed and rejected pairs needed before labels choose the threshold
+CHAINED_CLUSTER_ROWS = 20  # a cluster larger than this, and than CHAINED_CLUSTER_PERCENT of the rows, is chained
+CHAINED_CLUSTER_PERCENT = 1
 
 
 def checked_labels(labels: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int, bool]]:
@@ -142,3 +144,15 @@ def scored_labels(con: duckdb.DuckDBPyConnection, pairs: str, row_id: str, label
     ).fetchall()
     return [(float(p), bool(same)) for p, same in rows]
 
+
+
+def chaining_warning(largest_cluster: int, rows: int) -> str | None:
+    """One line when the largest cluster is too big to be one entity (over
+    ``CHAINED_CLUSTER_ROWS`` rows and over ``CHAINED_CLUSTER_PERCENT`` % of all rows): weak links
+    chain records of different entities together. None when the clusters look plausible."""
+    if largest_cluster <= max(CHAINED_CLUSTER_ROWS, rows * CHAINED_CLUSTER_PERCENT // 100):
+        return None
+    return (
+        f"One cluster holds {largest_cluster:,} rows: records are being chained together. "
+        "Raise the threshold, compare more columns, or review pairs to teach the model."
+    )
