@@ -22,9 +22,12 @@ user: every expression is built here from validated column names and kinds.
    not train a column that its rule's blocks (nearly) always agree on (the city when blocking
    on the zip). The probability that two random records match is derived from the sessions'
    shares of matches and their rules' pair counts, capped at ``MAX_MATCHES_PER_ROW`` matches a
-   row (``_training``, with the Splink settings of ``_settings`` and linkers of ``_linker``);
-4. predictions over the blocking rules, then clustering by connected components in DuckDB
-   (``_clustering``), labels applied.
+   row (``_training``, with the Splink settings of ``_settings`` and linkers of ``_linker``).
+   A table under ``MIN_TRAINING_ROWS`` rows is too small for EM (as is a config under which no
+   session trains anything): m and lambda are then fixed (``_fixed``), and the result says so;
+4. predictions over the blocking rules (a pair equal on every compared column scores 1.0,
+   whatever the model), then clustering by connected components in DuckDB (``_clustering``),
+   labels applied.
 
 ``suggest_config`` (``_suggest``) proposes comparisons and blocking rules from the data.
 Cluster ids are the smallest row id of the cluster, so results do not depend on thread

@@ -4,7 +4,7 @@ cap, train, score the blocked pairs, cluster), and the result it leaves in the c
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,8 @@ class FuzzyResult:
 
     ``pairs`` has ``<row_id>_l`` < ``<row_id>_r``, ``match_weight``, ``match_probability`` and
     one ``gamma_<column>`` per comparison (-1 = a value is missing, 0 = no agreement, higher =
-    closer agreement; ``parameters`` labels each level). ``members`` has ``<row_id>``,
+    closer agreement; ``parameters`` labels each level; a pair equal on every compared column
+    has probability 1.0, its weight stays the model's). ``members`` has ``<row_id>``,
     ``cluster_id`` (the smallest row id in the cluster) and ``match_probability`` (the highest
     probability of an edge that links the row into its cluster; 1.0 for a singleton), one row
     per input row.
@@ -47,9 +48,15 @@ def resolve(
     config: FuzzyConfig,
     labels: Sequence[tuple[int, int, bool]] = (),
     on_progress: Progress = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> FuzzyResult:
     """Train a Splink model on ``table``, score the blocked pairs and cluster them (see the
     package docstring). Tables ``FuzzyResult.pairs`` and ``.members`` are left in ``con``.
+
+    A pair of records equal on every compared column is scored 1.0, whatever the model says.
+    When the table is too small for EM (or EM trains nothing), the model's probabilities are
+    fixed instead of learnt: ``parameters["training"]["fixed_probabilities"]`` says why in one
+    line, which also opens ``parameters["warnings"]`` and goes to ``on_warning``.
 
     With at least ``MIN_LABELS_EACH`` confirmed and rejected labels, the clustering threshold
     is the one that best separates them (``suggest_threshold``: a pair the blocking rules never
@@ -72,7 +79,10 @@ def resolve(
                     predictions = linker.inference.predict(warning_mode="never").physical_name
                     pairs = _pairs_table(con, predictions, prepared, row_id, config)
             parameters = describe_model(model, prepared, config, training)
-            parameters["warnings"] = [public_names(m, prepared) for m in collected.messages]
+            fixed = [training["fixed"]] if training["fixed"] else []
+            parameters["warnings"] = fixed + [public_names(m, prepared) for m in collected.messages]
+            if fixed and on_warning is not None:
+                on_warning(fixed[0])
     finally:
         drop(con, prepared.table)
     report(on_progress, 0.85, "clustering")
@@ -93,7 +103,10 @@ def resolve(
 
 
 def _pairs_table(con: duckdb.DuckDBPyConnection, predictions: str | None, prepared: Prepared, row_id: str, config: FuzzyConfig) -> str:
-    """The scored pairs under the user's names (``predictions`` None: an empty table)."""
+    """The scored pairs under the user's names (``predictions`` None: an empty table). Records
+    equal on every compared column (missing in both counts as equal; one column at least
+    filled) are scored 1.0: they are exact duplicates as far as the config can tell, and a
+    model that cannot learn (too few rows, see ``_fixed``) must not keep them apart."""
     name = table_name("pairs")
     left, right = sql_identifier(f"{row_id}_l"), sql_identifier(f"{row_id}_r")
     gammas = [(f"gamma_c{i}", sql_identifier(f"gamma_{c.column}")) for i, c in enumerate(config.comparisons)]
@@ -105,9 +118,13 @@ def _pairs_table(con: duckdb.DuckDBPyConnection, predictions: str | None, prepar
         )
         return name
     columns = ", ".join(f"CAST({source} AS INTEGER) AS {alias}" for source, alias in gammas)
+    compared = prepared.compared
+    equal = " AND ".join(f"{c}_l IS NOT DISTINCT FROM {c}_r" for c in compared)
+    filled = " OR ".join(f"{c}_l IS NOT NULL" for c in compared)
     con.execute(
         f"CREATE TABLE {name} AS SELECT CAST(unique_id_l AS BIGINT) AS {left}, CAST(unique_id_r AS BIGINT) AS {right}, "
-        f"CAST(match_weight AS DOUBLE) AS match_weight, CAST(match_probability AS DOUBLE) AS match_probability, {columns} "
+        f"CAST(match_weight AS DOUBLE) AS match_weight, "
+        f"CASE WHEN {equal} AND ({filled}) THEN 1.0 ELSE CAST(match_probability AS DOUBLE) END AS match_probability, {columns} "
         f"FROM {predictions} ORDER BY 1, 2"
     )
     return name

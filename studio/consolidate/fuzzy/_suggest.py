@@ -20,6 +20,9 @@ from studio.lake import sql_identifier
 
 PROFILE_SAMPLE_ROWS = 200_000  # suggest_config profiles a hash sample of at most this many rows
 PREFIX_LENGTH = 4  # suggest_config also considers blocking on the first characters of names and strings
+# A column with few distinct values is compared exactly only if its values repeat (at most this
+# many distinct per filled row): on a small table every column has few distinct values.
+CATEGORICAL_RATIO = 0.5
 _BLOCKING_KINDS = ("name", "email", "date", "postcode", "phone", "exact", "string", "number")
 # Prior chance that two records of the same entity agree exactly on a column of this kind; used
 # only to choose blocking rules.
@@ -97,7 +100,7 @@ def _kind_for(column: str, dtype: str, stats: dict[str, Any]) -> str | None:
     if is_numeric(dtype):
         if dtype in INTEGER_TYPES and ratio > 0.95 and (words & _ID_WORDS or distinct > 1000):
             return None
-        return "exact" if distinct <= 20 else "number"
+        return "exact" if distinct <= 20 and ratio <= CATEGORICAL_RATIO else "number"
     if not is_text(dtype):
         return None  # lists, structs, blobs
     if stats["email"] >= 0.7 or (_has(words, _EMAIL_WORDS, column) and stats["email"] >= 0.3):
@@ -114,7 +117,7 @@ def _kind_for(column: str, dtype: str, stats: dict[str, Any]) -> str | None:
         return None  # an identifier of the record
     if stats["length"] > 100:
         return None  # free text
-    if distinct <= 50:
+    if distinct <= 50 and ratio <= CATEGORICAL_RATIO:
         return "exact"
     return "string"
 

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from studio.consolidate.fuzzy._config import MIN_FILLED_SHARE, FuzzyConfig, rule_text
+from studio.consolidate.fuzzy._fixed import UNTRAINED, fixed_model, too_small
 from studio.consolidate.fuzzy._linker import linked
 from studio.consolidate.fuzzy._prepare import Prepared, key_sql
 from studio.consolidate.fuzzy._progress import Progress, report
@@ -27,14 +28,40 @@ MAX_MATCHES_PER_ROW = 10  # lambda never implies more matches per row than this
 
 
 def train(con: duckdb.DuckDBPyConnection, prepared: Prepared, config: FuzzyConfig, raw: list[int], on_progress: Progress) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The trained model (a Splink settings dict with m, u and lambda) and notes on training.
+    """The model (a Splink settings dict with m, u and lambda) and notes on training.
 
-    u comes from random pairs. m comes from one EM session per blocking rule, each in a fresh
-    linker starting from Splink's default m values, and each level's m is the median over the
-    sessions that could estimate it (then rescaled to sum to 1). Sessions are independent on
-    purpose: blocking on a column makes agreement on correlated columns (postcode and city,
-    names and e-mail) look certain, and a later session started from such values stays stuck
-    there; the median outvotes the one biased session.
+    u comes from random pairs, m and lambda from EM (``_em``), unless the table is too small
+    for EM or EM trained nothing: then m and lambda are fixed (``_fixed``), and
+    ``notes["fixed"]`` says why in one line."""
+    pairs_total = prepared.rows * (prepared.rows - 1) // 2
+    report(on_progress, 0.1, "estimating u from random pairs")
+    u_pairs = float(max(1, min(U_MAX_PAIRS, 100 * prepared.rows, pairs_total)))
+    with linked(con, prepared, settings(prepared, prepared.rules)) as linker:
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=config.seed, min_count_per_level=None, num_chunks=1)
+        model = linker.misc.save_model_to_json()
+    sessions: list[dict[str, Any]] = []
+    reason = too_small(prepared)
+    if reason is None:
+        trained, notes = _em(con, prepared, config, raw, copy.deepcopy(model), on_progress)
+        if any(session["trained"] for session in notes["em_sessions"]):
+            return trained, {**notes, "u_max_pairs": int(u_pairs), "fixed": None}
+        reason, sessions = UNTRAINED, notes["em_sessions"]
+    report(on_progress, 0.55, reason)
+    notes = {"em_sessions": sessions, "untrained": list(prepared.compared), "redundant": {}, "u_max_pairs": int(u_pairs), "fixed": reason}
+    return fixed_model(model, prepared, u_pairs), notes
+
+
+def _em(
+    con: duckdb.DuckDBPyConnection, prepared: Prepared, config: FuzzyConfig, raw: list[int], model: dict[str, Any], on_progress: Progress
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``model`` (u from random pairs) with m and lambda trained by EM, and notes on training.
+
+    m comes from one EM session per blocking rule, each in a fresh linker starting from
+    Splink's default m values, and each level's m is the median over the sessions that could
+    estimate it (then rescaled to sum to 1). Sessions are independent on purpose: blocking on a
+    column makes agreement on correlated columns (postcode and city, names and e-mail) look
+    certain, and a later session started from such values stays stuck there; the median
+    outvotes the one biased session.
 
     Two kinds of redundancy make EM degenerate (with u fixed from random pairs, pairs that agree
     on a column far more often than random pairs do are explained as matches, up to "every
@@ -53,11 +80,6 @@ def train(con: duckdb.DuckDBPyConnection, prepared: Prepared, config: FuzzyConfi
     from splink.internals.exceptions import SplinkException
 
     pairs_total = prepared.rows * (prepared.rows - 1) // 2
-    report(on_progress, 0.1, "estimating u from random pairs")
-    u_pairs = float(max(1, min(U_MAX_PAIRS, 100 * prepared.rows, pairs_total)))
-    with linked(con, prepared, settings(prepared, prepared.rules)) as linker:
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=config.seed, min_count_per_level=None, num_chunks=1)
-        model = linker.misc.save_model_to_json()
     covered = comparison_columns(prepared)
     redundant = _redundant_columns(con, prepared)
     filled = _filled_shares(con, prepared)
@@ -121,21 +143,16 @@ def train(con: duckdb.DuckDBPyConnection, prepared: Prepared, config: FuzzyConfi
     for column in sorted(set(covered) - trained - set(redundant)):
         if column in trained:
             continue
-        fallback = _fallback_rule(con, prepared, covered[column] | set(redundant))
-        if fallback is not None and fallback[0] not in tried:
-            tried.add(fallback[0])
-            em(*fallback)
+        other = _rule_for_untrained(con, prepared, covered[column] | set(redundant))
+        if other is not None and other[0] not in tried:
+            tried.add(other[0])
+            em(*other)
     _set_m(model, estimates)
     for comparison in model["comparisons"]:
         if comparison["output_column_name"] in redundant:
             _neutralize(comparison)
     model["probability_two_random_records_match"] = _lambda(model, prepared, blocked_lambdas, pairs_total, filled)
-    notes = {
-        "em_sessions": sessions,
-        "untrained": sorted(set(covered) - trained - set(redundant)),
-        "redundant": dict(sorted(redundant.items())),
-        "u_max_pairs": int(u_pairs),
-    }
+    notes = {"em_sessions": sessions, "untrained": sorted(set(covered) - trained - set(redundant)), "redundant": dict(sorted(redundant.items()))}
     return model, notes
 
 
@@ -263,7 +280,7 @@ def _lambda(
     return min(cap, max(statistics.median(estimates), 1e-12))
 
 
-def _fallback_rule(con: duckdb.DuckDBPyConnection, prepared: Prepared, avoid: set[str]) -> tuple[str, str, int, list[tuple[str, int | None]]] | None:
+def _rule_for_untrained(con: duckdb.DuckDBPyConnection, prepared: Prepared, avoid: set[str]) -> tuple[str, str, int, list[tuple[str, int | None]]] | None:
     """An EM blocking rule for a comparison that every configured rule blocks on: equality on
     the one or two most distinctive other compared columns, whichever gives a workable number
     of pairs."""
@@ -328,6 +345,7 @@ def describe_model(model: dict[str, Any], prepared: Prepared, config: FuzzyConfi
             "em_sessions": sessions,
             "m_untrained": [inverse[c] for c in training["untrained"]],
             "redundant": {inverse[c]: inverse[kept] for c, kept in training["redundant"].items()},
+            "fixed_probabilities": training["fixed"],
         },
         "seed": config.seed,
     }
