@@ -16,7 +16,8 @@ def _build_result_text(result: Any) -> str:
     text = f"{document['dataset']} v{document['version']}: {counted(document['rows_in'], 'row')} in, {counted(document['rows_out'], 'row')} out"
     if document["members"]:
         text += f", {counted(document['clusters'], 'cluster')}; members in {document['members']} v{document['members_version']}"
-    return text + (" (unchanged)" if document["unchanged"] else "")
+    text += " (unchanged)" if document["unchanged"] else ""
+    return "\n".join([text, *(f"warning: {warning}" for warning in result.warnings)])
 
 
 @click.command()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from studio.consolidate import OUT_OF_ORDER, DedupePlan, FuzzyConfig, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
+from studio.consolidate import OUT_OF_ORDER, DedupePlan, FuzzyConfig, chaining_warning, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
 from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep, Recipe, RecipeInput
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
@@ -52,6 +52,11 @@ class BuildResult:
             "unchanged": self.unchanged,
             "stats": self.stats,
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the build wants a person to look at (fuzzy: fixed probabilities, chaining)."""
+        return list(self.stats.get("warnings", []))
 
 
 def _default_mapping(table: TableVersion) -> dict[str, str]:
@@ -377,6 +382,9 @@ class RecipePipeline:
         self._copy(f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, match_probability FROM members ORDER BY {ROW_ID}", members_temp, "writing the members table")
         rows_in, clusters, largest = self.con.execute("SELECT count(*), count(cluster_size), coalesce(max(cluster_size), 0) FROM kept").fetchall()[0]
         stats.update(rows_in=int(rows_in), clusters=int(clusters), duplicates_removed=int(rows_in - clusters), largest_cluster=int(largest))
+        if step.method == "fuzzy":
+            chained = chaining_warning(stats["largest_cluster"], stats["rows_in"])
+            stats["warnings"] = [w for w in (stats["fuzzy"]["fixed_probabilities"], chained) if w]
         return self._register(golden_temp, members_temp, stats)
 
     def fuzzy_config(self) -> FuzzyConfig:
@@ -397,7 +405,7 @@ class RecipePipeline:
         def progress(fraction: float, message: str) -> None:
             self.context.progress(0.15 + 0.55 * fraction, message)
 
-        result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress)
+        result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress, on_warning=lambda m: self.context.log(m, "warning"))
         carried = "".join(f"p.{sql_identifier(c)}, " for c in carry)
         self._execute(
             f"CREATE OR REPLACE TEMP TABLE members AS SELECT p.{ROW_ID}, {carried}m.cluster_id, m.match_probability "
@@ -411,6 +419,7 @@ class RecipePipeline:
             "pairs_linked": int(self.con.execute(f"SELECT count(*) FROM {result.pairs} WHERE match_probability >= {float(config.threshold)}").fetchall()[0][0]),
             "labels_used": len(labels),
             "weight_histogram": result.weight_histogram,
+            "fixed_probabilities": result.parameters.get("training", {}).get("fixed_probabilities"),
         }
 
     def _write_golden(self, plan: DedupePlan, outer: str, target: Path, in_row_order: bool) -> None:

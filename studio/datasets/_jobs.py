@@ -20,7 +20,10 @@ def run_recipe_job(context: JobContext, workspace: "Workspace", params: RecipePa
     result = workspace.datasets.build(Recipe.from_json(params.recipe), context=context)
     context.progress(0.98, "profiling")
     workspace.datasets.profile(result.dataset.name, result.dataset.version)
-    return result.to_json()
+    document = result.to_json()
+    if result.warnings:
+        document["warning"] = "; ".join(result.warnings)  # shown beside the job's "done"
+    return document
 
 
 def score_fuzzy_job(context: JobContext, workspace: "Workspace", params: RecipeParams) -> dict[str, Any]:

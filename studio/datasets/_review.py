@@ -98,7 +98,7 @@ class ReviewStore:
                 def progress(fraction: float, message: str) -> None:
                     context.progress(0.1 + 0.8 * fraction, message)
 
-                result = resolve(pipeline.con, "prepared", ROW_ID, config, on_progress=progress)
+                result = resolve(pipeline.con, "prepared", ROW_ID, config, on_progress=progress, on_warning=lambda m: context.log(m, "warning"))
                 identity = sql_identifier(recipe.id_column) if recipe.id_column else f"{ROW_ID}::VARCHAR"
                 shown = ", ".join(sql_identifier(c) for c in dict.fromkeys([c.column for c in config.comparisons]))
                 pipeline.con.execute(
