@@ -92,6 +92,17 @@ def test_precision_and_recall_against_the_truth(con, result):
     assert result.clusters == con.execute(f"SELECT count(DISTINCT cluster_id) FROM {result.members}").fetchall()[0][0]
 
 
+@pytest.mark.parametrize("seed", [12, 13])
+def test_precision_and_recall_hold_on_other_draws(seed):
+    """The bar above is not one lucky draw of the generator: two more draws pass it too."""
+    with duckdb.connect() as other:
+        other.register("generated", people(ROWS, seed=seed))
+        other.execute("CREATE TABLE people AS SELECT * FROM generated")
+        result = resolve(other, "people", "row_id", suggest_config(other, "people", "row_id", exclude=["entity_id"]))
+        precision, recall = scores(other, result.members)
+    assert precision >= 0.9 and recall >= 0.9, (seed, precision, recall)
+
+
 def test_every_row_once_and_cluster_id_is_the_smallest_row_id(con, result):
     assert_conserved(con, "people", result.members)
     low = con.execute(f"SELECT min(match_probability) FROM {result.members}").fetchall()[0][0]
@@ -377,11 +388,13 @@ REDUNDANT = FuzzyConfig(
 )
 
 
+@pytest.mark.parametrize("seed", [5, 6, 7])
 @pytest.mark.parametrize("suggested", [False, True], ids=["explicit", "suggested"])
-def test_redundant_low_cardinality_columns_do_not_collapse_two_systems_into_one_cluster(suggested):
+def test_redundant_low_cardinality_columns_do_not_collapse_two_systems_into_one_cluster(suggested, seed):
     # Once every pair was linked: EM, with u from random pairs, read "same zip, hence same city"
-    # inside the zip blocks as proof of a match and settled on lambda ~ 1.
-    with two_systems() as con:
+    # inside the zip blocks as proof of a match and settled on lambda ~ 1. Three draws of the
+    # two systems, so the bar does not rest on one.
+    with two_systems(seed=seed) as con:
         config = suggest_config(con, "shops", "row_id", exclude=["truth"]) if suggested else REDUNDANT
         result = resolve(con, "shops", "row_id", config)
         precision, recall = shop_scores(con, result.members)
