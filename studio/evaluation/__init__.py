@@ -2,17 +2,30 @@
 (the ML test suite), its input signature and expectations, and its model card."""
 
 from studio.evaluation._expectations import EXPECTATIONS_FORMAT, expectation_drift, input_expectations, psi, worst_drift
+from studio.evaluation._metrics import DEFAULT_METRIC, METRICS, Metric, get_metric, task_metrics
+from studio.evaluation._predictions import TASKS, Predictions, predict
+from studio.evaluation._report import REPORT_FORMAT, evaluation_report
 from studio.evaluation._signature import SIGNATURE_FORMAT, check_frame, column_kind, conform_frame, input_signature
 
 __all__ = [
+    "DEFAULT_METRIC",
     "EXPECTATIONS_FORMAT",
+    "METRICS",
+    "REPORT_FORMAT",
     "SIGNATURE_FORMAT",
+    "TASKS",
+    "Metric",
+    "Predictions",
     "check_frame",
     "column_kind",
     "conform_frame",
+    "evaluation_report",
     "expectation_drift",
+    "get_metric",
     "input_expectations",
     "input_signature",
+    "predict",
     "psi",
+    "task_metrics",
     "worst_drift",
 ]
