@@ -6,8 +6,31 @@ from studio.evaluation._metrics import DEFAULT_METRIC, METRICS, Metric, get_metr
 from studio.evaluation._predictions import TASKS, Predictions, predict
 from studio.evaluation._report import REPORT_FORMAT, evaluation_report
 from studio.evaluation._signature import SIGNATURE_FORMAT, check_frame, column_kind, conform_frame, input_signature
+from studio.evaluation._suite import run_suite, suite_passed
+from studio.evaluation._suite_spec import (
+    ArtifactTest,
+    CalibrationTest,
+    DirectionalTest,
+    ExpectationsTest,
+    HoldoutTest,
+    InvarianceTest,
+    LatencyTest,
+    RegressionTest,
+    SliceTest,
+    SuiteSpec,
+)
 
 __all__ = [
+    "ArtifactTest",
+    "CalibrationTest",
+    "DirectionalTest",
+    "ExpectationsTest",
+    "HoldoutTest",
+    "InvarianceTest",
+    "LatencyTest",
+    "RegressionTest",
+    "SliceTest",
+    "SuiteSpec",
     "DEFAULT_METRIC",
     "EXPECTATIONS_FORMAT",
     "METRICS",
@@ -26,6 +49,8 @@ __all__ = [
     "input_signature",
     "predict",
     "psi",
+    "run_suite",
+    "suite_passed",
     "task_metrics",
     "worst_drift",
 ]
