@@ -1,6 +1,7 @@
 """Evaluation: what a model version is worth on its holdout (the report), whether it may ship
 (the ML test suite), its input signature and expectations, and its model card."""
 
+from studio.evaluation._card import model_card
 from studio.evaluation._expectations import EXPECTATIONS_FORMAT, expectation_drift, input_expectations, psi, worst_drift
 from studio.evaluation._metrics import DEFAULT_METRIC, METRICS, Metric, get_metric, task_metrics
 from studio.evaluation._predictions import TASKS, Predictions, predict
@@ -47,6 +48,7 @@ __all__ = [
     "get_metric",
     "input_expectations",
     "input_signature",
+    "model_card",
     "predict",
     "psi",
     "run_suite",
