@@ -4,6 +4,7 @@ the test suite."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,9 @@ class Predictions:
         assert self.proba is not None and self.task == "binary"
         return self.proba[:, 1]
 
-    @property
+    @cached_property
     def is_positive(self) -> np.ndarray:
+        """Whether each row's target is the positive class (computed once: metrics ask often)."""
         assert self.classes is not None
         return self.y_true == self.classes[1]
 

@@ -21,7 +21,6 @@ from studio.lake import json_value
 
 SIGNATURE_FORMAT = 1
 MAX_CATEGORIES = 50  # a text column with at most this many distinct values is categorical
-KINDS = ("numeric", "boolean", "categorical", "text", "temporal")
 TRUE_TEXT = {"true", "1", "yes", "t", "y"}
 FALSE_TEXT = {"false", "0", "no", "f", "n"}
 MAX_PROBLEMS_SHOWN = 3

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from studio.errors import StudioError
 from studio.evaluation._curves import calibration
@@ -265,15 +266,18 @@ def _latency(pipeline: Any, features: pd.DataFrame, task: str, spec: SuiteSpec, 
     assert settings is not None
     rows = sample_rows(len(features), settings.records + 1, spec.seed)
     timings = []
-    for i, row in enumerate(rows):
-        record = features.iloc[[row]]
-        started = clock()
-        model_output(pipeline, record, task)
-        if i:  # the first call warms caches; the server pays it once
-            timings.append((clock() - started) * 1000)
+    # one thread, as a server should score one record: a single row has nothing to share out,
+    # and waking a pool of threads per call costs more than the prediction
+    with threadpool_limits(limits=1):
+        for i, row in enumerate(rows):
+            record = features.iloc[[row]]
+            started = clock()
+            model_output(pipeline, record, task)
+            if i:  # the first call warms caches; the server pays it once
+                timings.append((clock() - started) * 1000)
     median = float(np.median(timings)) if timings else 0.0
     return result("latency", median <= settings.max_ms_per_record, median, settings.max_ms_per_record,
-                  f"median milliseconds of {len(timings)} single-record predictions")
+                  f"median milliseconds of {len(timings)} single-record predictions (one thread)")
 
 
 def _artifact(size: int | None, max_mb: float) -> dict[str, Any]:

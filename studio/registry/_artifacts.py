@@ -46,8 +46,6 @@ BASE_TRUSTED_TYPES: tuple[str, ...] = (
     "lightgbm.sklearn.LGBMRegressor",
 )
 
-HASH_BLOCK = 1024 * 1024
-
 
 def trusted_types(*extra: Iterable[str]) -> list[str]:
     """The allow-list: ``BASE_TRUSTED_TYPES`` plus every name in ``extra`` (for example
