@@ -88,6 +88,15 @@ def model_output(pipeline: Any, features: pd.DataFrame, task: str) -> tuple[np.n
     return classes[proba.argmax(axis=1)], proba
 
 
+def scoring_of(pipeline: Any, frame: pd.DataFrame, target: str, task: str, given: Predictions | None) -> Predictions:
+    """``given`` when it is a scoring of ``frame`` (one row each, the same task), else a new one."""
+    if given is None:
+        return predict(pipeline, frame, target, task)
+    if len(given) != len(frame) or given.task != task:
+        raise StudioError(f"the predictions passed in are for {len(given)} {given.task} rows, not this {len(frame)}-row {task} holdout: score this holdout")
+    return given
+
+
 def predict(pipeline: Any, frame: pd.DataFrame, target: str, task: str) -> Predictions:
     """Score the labelled ``frame`` once."""
     check_task(task)

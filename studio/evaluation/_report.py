@@ -10,7 +10,7 @@ import pandas as pd
 from studio.evaluation import _curves as curves
 from studio.evaluation._importance import DEPENDENCE_POINTS, DEPENDENCE_ROWS, IMPORTANCE_REPEATS, IMPORTANCE_ROWS, TOP_FEATURES, partial_dependence, permutation_importance
 from studio.evaluation._metrics import get_metric, task_metrics
-from studio.evaluation._predictions import Predictions, check_task, constant_baseline, predict, split_target
+from studio.evaluation._predictions import Predictions, check_task, constant_baseline, scoring_of, split_target
 from studio.evaluation._slices import MIN_SLICE_ROWS, slice_metrics, worst_slices
 
 REPORT_FORMAT = 1
@@ -42,7 +42,7 @@ def evaluation_report(
     check_task(task)
     chosen = get_metric(metric, task)
     features, _ = split_target(holdout, target)
-    scored = predictions if predictions is not None else predict(pipeline, holdout, target, task)
+    scored = scoring_of(pipeline, holdout, target, task, predictions)
     overall = chosen(scored)
     report: dict[str, Any] = {
         "format": REPORT_FORMAT,

@@ -22,7 +22,7 @@ from studio.evaluation._curves import calibration
 from studio.evaluation._expectations import expectation_drift, worst_drift
 from studio.evaluation._importance import sample_rows
 from studio.evaluation._metrics import Metric, get_metric
-from studio.evaluation._predictions import Predictions, check_task, constant_baseline, model_output, predict, split_target
+from studio.evaluation._predictions import Predictions, check_task, constant_baseline, model_output, predict, scoring_of, split_target
 from studio.evaluation._signature import check_frame, column_kind
 from studio.evaluation._slices import slice_metrics, sliced_by_value
 from studio.evaluation._suite_spec import DirectionalTest, InvarianceTest, SuiteSpec, display_name
@@ -73,7 +73,7 @@ def run_suite(
     spec = spec if isinstance(spec, SuiteSpec) else SuiteSpec.from_json(spec)
     metric = get_metric(spec.metric, task)
     features, _ = split_target(holdout, target)
-    scored = predictions if predictions is not None else predict(pipeline, holdout, target, task)
+    scored = scoring_of(pipeline, holdout, target, task, predictions)
     overall = metric(scored)
     out = []
     if spec.holdout is not None:

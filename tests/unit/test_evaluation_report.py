@@ -175,6 +175,22 @@ def test_bad_inputs_are_one_line_errors(binary):
         evaluation_report(pipeline, holdout, "y", "binary", metric="rmse")
 
 
+def test_one_class_holdout_gives_a_report_with_undefined_ranking_metrics(binary):
+    pipeline, holdout, _ = binary
+    only_yes = holdout[holdout["y"] == "yes"]
+    report = evaluation_report(pipeline, only_yes, "y", "binary", max_points=50, importance_rows=100, dependence_rows=20)
+    json.dumps(report, allow_nan=False)
+    assert report["metrics"]["roc_auc"] is None and report["roc"] == [] and report["worst_slices"] == []
+    assert report["metrics"]["accuracy"] is not None and report["importance"][0]["importance"] == 0.0
+
+
+def test_predictions_of_another_frame_are_refused(binary):
+    pipeline, holdout, _ = binary
+    scored = predict(pipeline, holdout.head(10), "y", "binary")
+    with pytest.raises(StudioError, match="predictions passed in are for 10 binary rows, not this 1000-row binary holdout"):
+        evaluation_report(pipeline, holdout, "y", "binary", predictions=scored)
+
+
 def test_numeric_class_labels_read_as_floats_match_integer_classes():
     train = frame(400, "binary").assign(y=lambda d: (d["y"] == "yes").astype(int))
     holdout = train.assign(y=train["y"].astype(float))
