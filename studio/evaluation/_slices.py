@@ -67,6 +67,7 @@ def slice_metrics(features: pd.DataFrame, predictions: Predictions, metric: Metr
     share of all rows, the metric and its gap to ``overall`` (positive: the slice does better)."""
     out = []
     total = len(predictions)
+    on_rows = metric.on_rows(predictions)
     for name in features.columns:
         labels = slice_labels(features[name])
         if labels is None:
@@ -76,7 +77,7 @@ def slice_metrics(features: pd.DataFrame, predictions: Predictions, metric: Metr
         for code, label in enumerate(uniques):
             rows = codes == code
             count = int(rows.sum())
-            value = metric(predictions.take(rows))
+            value = on_rows(rows)
             gap = metric.better(value, overall) if value is not None and overall is not None else None
             out.append({"column": str(name), "by": by, "slice": str(label), "rows": count, "share": count / total, "metric": value, "gap": gap})
     return out

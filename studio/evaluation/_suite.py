@@ -22,7 +22,7 @@ from studio.evaluation._curves import calibration
 from studio.evaluation._expectations import expectation_drift, worst_drift
 from studio.evaluation._importance import sample_rows
 from studio.evaluation._metrics import Metric, get_metric
-from studio.evaluation._predictions import Predictions, check_task, constant_baseline, model_output, predict, scoring_of, split_target
+from studio.evaluation._predictions import PREDICT_THREADS, Predictions, check_task, constant_baseline, model_output, predict, scoring_of, split_target
 from studio.evaluation._signature import check_frame, column_kind
 from studio.evaluation._slices import slice_metrics, sliced_by_value
 from studio.evaluation._suite_spec import DirectionalTest, InvarianceTest, SuiteSpec, display_name
@@ -61,44 +61,48 @@ def run_suite(
     artifact_bytes: int | None = None,
     predictions: Predictions | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    threads: int | None = PREDICT_THREADS,
 ) -> list[dict[str, Any]]:
     """Run every test of ``spec`` (a ``SuiteSpec``, its JSON, or None for the defaults).
 
     ``reference`` is the model to beat (the production version), scored on the same rows;
     ``signature`` and ``expectations`` are the ones derived from the training data;
     ``artifact_bytes`` is the size of the saved artifact; ``predictions`` reuses a scoring of
-    ``holdout`` by ``pipeline``; ``clock`` times the latency test.
+    ``holdout`` by ``pipeline``; ``clock`` times the latency test; ``threads`` caps the numeric
+    libraries' thread pools while the models predict (see ``PREDICT_THREADS``; None leaves them
+    as they are).
     """
-    check_task(task)
-    spec = spec if isinstance(spec, SuiteSpec) else SuiteSpec.from_json(spec)
-    metric = get_metric(spec.metric, task)
-    features, _ = split_target(holdout, target)
-    scored = scoring_of(pipeline, holdout, target, task, predictions)
-    overall = metric(scored)
-    out = []
-    if spec.holdout is not None:
-        out.append(_holdout(scored, metric, overall, spec.holdout.floor))
-    if spec.regression is not None:
-        out.append(_no_regression(reference, holdout, target, task, scored, metric, spec))
-    if spec.slices is not None:
-        out.append(_slice_floor(features, scored, metric, overall, spec))
-    perturbed = features.iloc[sample_rows(len(features), spec.sample_rows, spec.seed)].reset_index(drop=True)
-    for test in spec.invariance:
-        out.append(_invariance(pipeline, perturbed, task, scored, test, spec.seed))
-    for test in spec.directional:
-        out.append(_directional(pipeline, perturbed, task, scored, test))
-    if spec.calibration is not None and task != "regression":
-        found = calibration(scored, spec.calibration.bins)
-        error = found["error"]
-        out.append(result("calibration", error <= spec.calibration.max_error, error, spec.calibration.max_error,
-                          f"expected calibration error {error:.4f} over {spec.calibration.bins} probability bins"))
-    if spec.latency is not None:
-        out.append(_latency(pipeline, features, task, spec, clock))
-    if spec.artifact is not None:
-        out.append(_artifact(artifact_bytes, spec.artifact.max_mb))
-    if spec.expectations is not None:
-        out.extend(_expectations(features, signature, expectations, spec))
-    return out
+    with threadpool_limits(limits=threads):
+        check_task(task)
+        spec = spec if isinstance(spec, SuiteSpec) else SuiteSpec.from_json(spec)
+        metric = get_metric(spec.metric, task)
+        features, _ = split_target(holdout, target)
+        scored = scoring_of(pipeline, holdout, target, task, predictions)
+        overall = metric(scored)
+        out = []
+        if spec.holdout is not None:
+            out.append(_holdout(scored, metric, overall, spec.holdout.floor))
+        if spec.no_regression is not None:
+            out.append(_no_regression(reference, holdout, target, task, scored, metric, spec))
+        if spec.slices is not None:
+            out.append(_slice_floor(features, scored, metric, overall, spec))
+        perturbed = features.iloc[sample_rows(len(features), spec.sample_rows, spec.seed)].reset_index(drop=True)
+        for test in spec.invariance:
+            out.append(_invariance(pipeline, perturbed, task, scored, test, spec.seed))
+        for test in spec.directional:
+            out.append(_directional(pipeline, perturbed, task, scored, test))
+        if spec.calibration is not None and task != "regression":
+            found = calibration(scored, spec.calibration.bins)
+            error = found["error"]
+            out.append(result("calibration", error <= spec.calibration.max_error, error, spec.calibration.max_error,
+                              f"expected calibration error {error:.4f} over {spec.calibration.bins} probability bins"))
+        if spec.latency is not None:
+            out.append(_latency(pipeline, features, task, spec, clock))
+        if spec.artifact is not None:
+            out.append(_artifact(artifact_bytes, spec.artifact.max_mb))
+        if spec.expectations is not None:
+            out.extend(_expectations(features, signature, expectations, spec))
+        return out
 
 
 def _holdout(scored: Predictions, metric: Metric, overall: float | None, floor: float | None) -> dict[str, Any]:
@@ -115,13 +119,13 @@ def _holdout(scored: Predictions, metric: Metric, overall: float | None, floor: 
 
 
 def _no_regression(reference: Any, holdout: pd.DataFrame, target: str, task: str, scored: Predictions, metric: Metric, spec: SuiteSpec) -> dict[str, Any]:
-    settings = spec.regression
+    settings = spec.no_regression
     assert settings is not None
     threshold = -settings.margin if settings.margin else 0.0
     if reference is None:
         return result("no_regression", True, None, threshold, "skipped: no reference (production) model to compare with")
     try:
-        theirs = predict(reference, holdout, target, task)
+        theirs = predict(reference, holdout, target, task, threads=None)  # run_suite has set the limit
     except StudioError as error:
         return result("no_regression", False, None, threshold, f"the reference model cannot score this holdout: {error}")
     rows = sample_rows(len(scored), settings.max_rows, spec.seed)

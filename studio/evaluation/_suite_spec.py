@@ -5,7 +5,7 @@ naming the JSON path, like ``suite.latency.max_ms_per_record: expected a number`
 
     {"metric": "roc_auc",
      "holdout": {"floor": 0.75},
-     "regression": {"confidence": 0.95, "resamples": 1000, "margin": 0.0},
+     "no_regression": {"confidence": 0.95, "resamples": 1000, "margin": 0.0},
      "slices": {"margin": 0.1, "min_rows": 30, "columns": ["city", "vehicle"]},
      "invariance": [{"feature": "customer_name"}, {"feature": "channel", "values": ["web", "app"]}],
      "directional": [{"feature": "distance_km", "expect": "higher"}],
@@ -34,7 +34,7 @@ class HoldoutTest:
 
 
 @dataclass(frozen=True)
-class RegressionTest:
+class NoRegressionTest:
     """Against a reference model (the current production version) on the same rows: blocked
     only when the bootstrap interval of (challenger - reference) lies wholly below -margin."""
 
@@ -119,7 +119,7 @@ class ExpectationsTest:
 
 SECTIONS: dict[str, type] = {
     "holdout": HoldoutTest,
-    "regression": RegressionTest,
+    "no_regression": NoRegressionTest,
     "slices": SliceTest,
     "calibration": CalibrationTest,
     "latency": LatencyTest,
@@ -135,7 +135,7 @@ class SuiteSpec:
     seed: int = 0
     sample_rows: int = 1000  # rows perturbed by invariance and directional tests
     holdout: HoldoutTest | None = HoldoutTest()
-    regression: RegressionTest | None = RegressionTest()
+    no_regression: NoRegressionTest | None = NoRegressionTest()
     slices: SliceTest | None = SliceTest()
     invariance: tuple[InvarianceTest, ...] = ()
     directional: tuple[DirectionalTest, ...] = ()
@@ -252,7 +252,7 @@ def _check_ranges(made: Any, path: str) -> None:
     def bad(key: str, rule: str) -> StudioError:
         return StudioError(f"{path}.{key}: {rule}, got {getattr(made, key)!r}")
 
-    if isinstance(made, RegressionTest):
+    if isinstance(made, NoRegressionTest):
         if not 0.5 <= made.confidence < 1:
             raise bad("confidence", "must be between 0.5 and 1 (like 0.95)")
         if made.resamples < 100:

@@ -92,7 +92,7 @@ def test_partial_dependence_follows_the_model(binary):
 
 
 def test_slices_cover_categorical_and_binned_numeric_columns(binary):
-    _, _, report = binary
+    pipeline, holdout, report = binary
     by_column = {}
     for row in report["slices"]:
         by_column.setdefault(row["column"], []).append(row)
@@ -103,6 +103,10 @@ def test_slices_cover_categorical_and_binned_numeric_columns(binary):
     assert {row["by"] for row in by_column["signal"]} == {"range"} and {row["by"] for row in by_column["city"] + by_column["count"]} == {"value"}
     for rows in by_column.values():
         assert sum(row["rows"] for row in rows) == 1000
+    proba = pipeline.predict_proba(holdout.drop(columns=["y"]))[:, 1]
+    for row in by_column["city"]:
+        chosen = (holdout["city"] == row["slice"]).to_numpy()
+        assert row["metric"] == pytest.approx(skm.roc_auc_score(holdout["y"][chosen] == "yes", proba[chosen]))
     worst = report["worst_slices"]
     assert worst and all(row["gap"] < 0 and row["rows"] >= 30 for row in worst)
     assert [row["gap"] for row in worst] == sorted(row["gap"] for row in worst)

@@ -52,7 +52,7 @@ def truth(X: pd.DataFrame) -> np.ndarray:
 GOOD = Scripted(truth)
 HOLDOUT = frame(3000, "binary", seed=2)
 TRAINING = frame(3000, "binary", seed=1)
-ONLY = {section: False for section in ("holdout", "regression", "slices", "calibration", "latency", "artifact", "expectations")}
+ONLY = {section: False for section in ("holdout", "no_regression", "slices", "calibration", "latency", "artifact", "expectations")}
 
 
 def run(model, spec: dict, **kwargs) -> dict:
@@ -83,7 +83,7 @@ def test_no_regression_blocks_only_a_challenger_worse_beyond_the_interval():
     noisy_rng = np.random.default_rng(3)
     noise = noisy_rng.normal(0, 1.5, len(HOLDOUT))
     worse = Scripted(lambda X: norm.cdf((2 * X["signal"] - 0.5) / 0.5 + noise[: len(X)]))
-    settings = {"regression": {"resamples": 300}}
+    settings = {"no_regression": {"resamples": 300}}
     better = run(GOOD, settings, reference=worse)
     assert better["passed"] and better["value"] > 0 and better["threshold"] == 0
     blocked = run(worse, settings, reference=GOOD)
@@ -94,12 +94,12 @@ def test_no_regression_blocks_only_a_challenger_worse_beyond_the_interval():
     assert within["passed"], "a difference inside the interval is not a regression"
     low, high = (float(v) for v in within["detail"].split("interval [")[1].split("]")[0].split(", "))
     assert low < 0 < high or abs(within["value"]) < 1e-3
-    allowed = run(worse, {"regression": {"resamples": 300, "margin": 0.5}}, reference=GOOD)
+    allowed = run(worse, {"no_regression": {"resamples": 300, "margin": 0.5}}, reference=GOOD)
     assert allowed["passed"] and allowed["threshold"] == -0.5
 
 
 def test_no_regression_is_skipped_without_a_reference():
-    skipped = run(GOOD, {"regression": {}})
+    skipped = run(GOOD, {"no_regression": {}})
     assert skipped["passed"] and skipped["value"] is None and skipped["detail"].startswith("skipped:")
 
 
@@ -208,7 +208,7 @@ def test_regression_suite_uses_error_metrics_and_has_no_calibration():
     assert results["holdout_metric"]["passed"] and results["holdout_metric"]["value"] < results["holdout_metric"]["threshold"]
     assert results["no_regression"]["passed"] and results["no_regression"]["value"] > 0
     assert results["invariance:count"]["threshold"] == pytest.approx(0.02 * holdout["y"].std(ddof=0))
-    blocked = run_suite(poor, holdout, "y", "regression", {**ONLY, "regression": {"resamples": 200}}, reference=good)
+    blocked = run_suite(poor, holdout, "y", "regression", {**ONLY, "no_regression": {"resamples": 200}}, reference=good)
     assert not suite_passed(blocked)
 
 
@@ -234,7 +234,7 @@ def test_suite_spec_round_trips_and_refuses_bad_files_by_path():
     bad = {
         "suite.latency.max_ms: unknown setting": {"latency": {"max_ms": 3}},
         "suite.metric: unknown metric 'auc'": {"metric": "auc"},
-        "suite.regression.confidence: must be between 0.5 and 1": {"regression": {"confidence": 1.5}},
+        "suite.no_regression.confidence: must be between 0.5 and 1": {"no_regression": {"confidence": 1.5}},
         "suite.directional\\[1\\].feature: missing": {"directional": [{"feature": "a"}, {"expect": "higher"}]},
         "suite.directional\\[0\\].factor: must be above 1": {"directional": [{"feature": "a", "factor": 0.5}]},
         "suite.invariance\\[0\\].values: expected a non-empty list": {"invariance": [{"feature": "a", "values": []}]},
@@ -245,3 +245,18 @@ def test_suite_spec_round_trips_and_refuses_bad_files_by_path():
     for message, data in bad.items():
         with pytest.raises(StudioError, match=message):
             SuiteSpec.from_json(data)
+
+
+def test_models_predict_on_one_thread_unless_told_otherwise():
+    from threadpoolctl import threadpool_info
+
+    def widest() -> int:
+        return max((pool["num_threads"] for pool in threadpool_info()), default=1)
+
+    seen = []
+    spy = Scripted(lambda X: seen.append(widest()) or truth(X))
+    run(spy, {"holdout": {}})
+    assert seen and set(seen) == {1}
+    seen.clear()
+    run_suite(spy, HOLDOUT, "y", "binary", {**ONLY, "holdout": {}}, threads=None)
+    assert set(seen) == {widest()}, "None leaves the pools as they are"
