@@ -24,7 +24,8 @@ Steps, each in its own subprocess:
 2. evaluate (the floor): load both artifacts (hash checked, allow-list), read the holdout,
    score it once, compute ``evaluation_report`` and ``run_suite`` (the default tests plus an
    invariance and a directional test, the no-regression test against the reference with 1,000
-   bootstrap resamples, the input expectations, the artifact size), sharing the one scoring.
+   bootstrap resamples, the input expectations, the artifact size), sharing the one scoring,
+   with the library defaults (models predict on one thread, ``PREDICT_THREADS``).
 3. load_skops and load_joblib: load the challenger's artifact (``load_artifact``: read, sha256,
    allow-list, skops) or its joblib dump (``joblib.load``, which runs pickle), timed inside the
    process around the load call alone (the same modules imported before the clock starts).
