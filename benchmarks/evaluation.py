@@ -156,8 +156,7 @@ def step_train(train: Path, scratch: Path) -> dict[str, Any]:
     import joblib
     import pandas as pd
 
-    from studio.evaluation import input_expectations, input_signature
-    from studio.registry import save_artifact
+    from studio.models import input_expectations, input_signature, save_artifact
 
     started = time.perf_counter()
     frame = pd.read_parquet(train)
@@ -197,7 +196,7 @@ def step_evaluate(holdout: Path, scratch: Path, shas: dict[str, str]) -> dict[st
     import pandas as pd
 
     from studio.evaluation import evaluation_report, predict, run_suite, suite_passed
-    from studio.registry import load_artifact
+    from studio.models import load_artifact
 
     phase("imports")
     challenger = load_artifact(scratch / "challenger.skops", shas["challenger_sha256"])
@@ -232,7 +231,7 @@ def step_load(kind: str, scratch: Path, shas: dict[str, str]) -> dict[str, Any]:
     both cases, so neither pays for imports the other made before its clock started."""
     import joblib
 
-    from studio.registry import load_artifact
+    from studio.models import load_artifact
 
     for module in ("sklearn.compose", "sklearn.ensemble", "sklearn.impute", "sklearn.pipeline", "sklearn.preprocessing"):
         importlib.import_module(module)

@@ -16,7 +16,7 @@ import pandas as pd
 from studio.evaluation._curves import plain
 from studio.evaluation._metrics import Metric
 from studio.evaluation._predictions import Predictions, model_output
-from studio.evaluation._signature import column_kind
+from studio.models import column_kind
 
 IMPORTANCE_ROWS = 5000
 IMPORTANCE_REPEATS = 3

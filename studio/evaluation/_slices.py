@@ -12,7 +12,7 @@ import pandas as pd
 
 from studio.evaluation._metrics import Metric
 from studio.evaluation._predictions import Predictions
-from studio.evaluation._signature import column_kind
+from studio.models import column_kind
 
 SLICE_BINS = 5
 MAX_SLICE_VALUES = 20  # more frequent values are slices; the rest pool into OTHER_SLICE

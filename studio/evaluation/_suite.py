@@ -19,11 +19,10 @@ from threadpoolctl import threadpool_limits
 
 from studio.errors import StudioError
 from studio.evaluation._curves import calibration
-from studio.evaluation._expectations import expectation_drift, worst_drift
 from studio.evaluation._importance import sample_rows
 from studio.evaluation._metrics import Metric, get_metric
 from studio.evaluation._predictions import PREDICT_THREADS, Predictions, check_task, constant_baseline, model_output, predict, scoring_of, split_target
-from studio.evaluation._signature import check_frame, column_kind
+from studio.models import check_frame, column_kind, expectation_drift, worst_drift
 from studio.evaluation._slices import slice_metrics, sliced_by_value
 from studio.evaluation._suite_spec import DirectionalTest, InvarianceTest, SuiteSpec, display_name
 

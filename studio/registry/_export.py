@@ -19,9 +19,9 @@ import pandas as pd
 import skops.io as sio
 
 from studio.errors import StudioError
-from studio.evaluation import column_kind
+from studio.models import column_kind
 from studio.lake import atomic_replace, fsync_path
-from studio.registry._artifacts import artifact_bytes
+from studio.models import artifact_bytes
 
 EXTRA = "pip install 'studio[export]'"
 PARITY_ROWS = 1000

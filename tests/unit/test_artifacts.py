@@ -24,7 +24,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from studio.errors import StudioError
-from studio.registry import BASE_TRUSTED_TYPES, export_mlflow, export_onnx, load_artifact, save_artifact, trusted_types, unsupported_onnx_steps
+from studio.models import BASE_TRUSTED_TYPES, load_artifact, save_artifact, trusted_types
+from studio.registry import export_mlflow, export_onnx, unsupported_onnx_steps
 from tests.helpers.pipelines import features, fit, frame
 
 
@@ -194,7 +195,7 @@ def test_allow_list_is_a_sorted_union():
 
 @pytest.mark.filterwarnings("ignore:Hint. Inferred schema contains integer:UserWarning")
 def test_mlflow_export_loads_with_pyfunc(tmp_path):
-    pyfunc = pytest.importorskip("mlflow.pyfunc")
+    import mlflow.pyfunc as pyfunc  # the export extra, installed by the test command
     data = frame(200, "binary")
     pipeline = fit(HistGradientBoostingClassifier(max_iter=5), data)
     inputs = data.drop(columns=["y"])
@@ -209,7 +210,7 @@ def test_mlflow_export_loads_with_pyfunc(tmp_path):
 
 
 def test_mlflow_export_refuses_types_outside_the_allow_list(tmp_path):
-    pytest.importorskip("mlflow.sklearn")
+    import mlflow.sklearn  # noqa: F401 - the export extra, installed by the test command
     pipeline = Pipeline([("double", Doubler()), ("model", LogisticRegression())]).fit(np.arange(20.0).reshape(10, 2), [0, 1] * 5)
     with pytest.raises(StudioError, match="allow-list"):
         export_mlflow(pipeline, tmp_path / "out")
@@ -217,8 +218,6 @@ def test_mlflow_export_refuses_types_outside_the_allow_list(tmp_path):
 
 
 def test_onnx_export_matches_the_pipeline(tmp_path):
-    pytest.importorskip("skl2onnx")
-    pytest.importorskip("onnxruntime")
     data = frame(300, "binary")
     pipeline = fit(RandomForestClassifier(n_estimators=5, random_state=0), data)
     found = export_onnx(pipeline, data.drop(columns=["y"]), tmp_path / "model.onnx")
@@ -227,7 +226,6 @@ def test_onnx_export_matches_the_pipeline(tmp_path):
 
 
 def test_onnx_export_refuses_an_unsupported_step_by_name(tmp_path):
-    pytest.importorskip("skl2onnx")
     pipeline = Pipeline([("features", features()), ("double", Doubler()), ("model", LogisticRegression())])
     data = frame(100, "binary")
     pipeline.fit(data.drop(columns=["y"]), data["y"])
@@ -238,8 +236,6 @@ def test_onnx_export_refuses_an_unsupported_step_by_name(tmp_path):
 
 
 def test_onnx_export_refuses_when_the_outputs_differ(tmp_path):
-    pytest.importorskip("skl2onnx")
-    pytest.importorskip("onnxruntime")
     data = frame(300, "regression")
     data["y"] = data["y"] * 1e9  # float32 cannot carry these values to 1e-12
     pipeline = fit(Ridge(), data)

@@ -4,7 +4,8 @@ and lineage of a version."""
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from studio.evaluation import evaluation_report, input_signature, model_card, run_suite
+from studio.evaluation import evaluation_report, model_card, run_suite
+from studio.models import input_signature
 from tests.helpers.pipelines import fit, frame
 
 

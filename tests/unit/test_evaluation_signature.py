@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.errors import StudioError
-from studio.evaluation import check_frame, column_kind, conform_frame, expectation_drift, input_expectations, input_signature, psi
+from studio.models import check_frame, column_kind, conform_frame, expectation_drift, input_expectations, input_signature, psi
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from scipy.stats import norm
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from studio.errors import StudioError
-from studio.evaluation import SuiteSpec, input_expectations, input_signature, run_suite, suite_passed
+from studio.evaluation import SuiteSpec, run_suite, suite_passed
+from studio.models import input_expectations, input_signature
 from tests.helpers.pipelines import fit, frame
 
 

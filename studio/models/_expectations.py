@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from studio.evaluation._signature import MAX_CATEGORIES, column_kind
+from studio.models._signature import MAX_CATEGORIES, column_kind
 from studio.lake import json_value
 
 EXPECTATIONS_FORMAT = 1
