@@ -300,11 +300,6 @@ def _parse(data: Any) -> FeatureRecipe:
         raise fail("aggregates", "aggregates is a list")
     expressions = tuple(_parse_derived(raw, i) for i, raw in enumerate(raw_expressions))
     aggregates = tuple(_parse_aggregate(raw, i) for i, raw in enumerate(raw_aggregates))
-    positions = {d.name: i for i, d in enumerate(expressions)}
-    for index, item in enumerate(expressions):
-        for used in columns_used(parse(item.expr)):
-            if positions.get(used, -1) >= index:
-                raise fail(f"expressions[{index}]", f"uses {used!r}, which is defined at or after it; list {used!r} first")
     seen: dict[str, str] = {name: f"columns.{name}" for name in columns}
     for where, name in [(f"aggregates[{i}]", a.name) for i, a in enumerate(aggregates)] + [(f"expressions[{i}]", d.name) for i, d in enumerate(expressions)]:
         if name in seen:
@@ -312,6 +307,11 @@ def _parse(data: Any) -> FeatureRecipe:
         seen[name] = where
     if target in seen:
         raise fail(seen[target], f"{target!r} is the target; it cannot also be a feature")
+    positions = {d.name: i for i, d in enumerate(expressions)}
+    for index, item in enumerate(expressions):
+        for used in columns_used(parse(item.expr)):
+            if positions.get(used, -1) >= index:
+                raise fail(f"expressions[{index}]", f"uses {used!r}, which is defined at or after it; list {used!r} first")
     for name, treatment in columns.items():
         for index, step in enumerate(treatment.steps):
             if isinstance(step, Elapsed) and step.since == target:
