@@ -28,12 +28,13 @@ FREE_TEXT_MEAN_LENGTH = 40
 SKEW_RATIO = 5.0  # p95 / p50 of a positive column past which it is logged
 GROUP_COLUMN = "cluster_id"  # consolidation's entity id: rows sharing it stay on one side of a split
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
-_ID_NAME = re.compile(r"(^|[_\-\s.])(id|uuid|guid|key)$|^(id|uuid|guid)|[a-z0-9](Id|ID|Uuid|UUID)$", re.IGNORECASE)
+_ID_WORD = re.compile(r"(^|[_\-\s.])(id|uuid|guid|key)$|^(id|uuid|guid)([_\-\s.]|$)", re.IGNORECASE)
+_ID_CAMEL = re.compile(r"[a-z0-9](Id|ID|Uuid|UUID|Key)$")
 
 
 def named_like_identifier(name: str) -> bool:
-    """order_id, uuid, customerId, row_key, ... (case-insensitive)."""
-    return bool(_ID_NAME.search(name)) or name.lower() in ("id", "uuid", "guid", "key")
+    """order_id, ID, id_customer, customerId, row_key, uuid, ... but not paid or idle_minutes."""
+    return bool(_ID_WORD.search(name) or _ID_CAMEL.search(name))
 
 
 def _is_integer(type_name: str) -> bool:

@@ -3,12 +3,13 @@ trains?
 
 It runs over a repeatable DuckDB sample of the table (so it stays fast on millions of rows),
 with missing rates and cardinalities counted by DuckDB over the whole table. Per feature it
-measures mutual information with the target, a cross-validated one-feature model's score,
-missingness, cardinality, stability over time (PSI between time-ordered folds) and
-redundancy, and flags leaks with the reason: a feature that alone predicts the target almost
-perfectly, an identifier, a time after the label time, and a score that holds only when rows
-of one consolidated entity (``cluster_id``) sit on both sides of a split. Each feature gets
-``accept``, ``warn`` or ``reject``; the result is plain JSON-able data.
+measures mutual information with the target (less its level under a shuffled target), a
+cross-validated one-feature model's score, missingness, cardinality, stability over time
+(PSI between time-ordered folds) and redundancy, and flags leaks with the reason: a feature
+that alone predicts the target almost perfectly, an identifier, a time after the label time,
+and a score that holds only when rows of one consolidated entity (``cluster_id``) sit on
+both sides of a split. Each feature gets ``accept``, ``warn`` or ``reject``; the result is
+plain JSON-able data.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from studio.features._coerce import as_category, as_datetime, as_float, as_text,
 from studio.features._frame_steps import DeriveFeatures
 from studio.features._kinds import GROUP_COLUMN, classify, named_like_identifier
 from studio.features._proof_stats import (
+    adjusted_mutual_information,
     category_codes,
     cramers_v,
-    mutual_information,
     psi_by_fold,
     quantile_codes,
     single_feature_score,
@@ -46,6 +47,7 @@ MAX_CLASSES = 50
 LEAK_SCORE = {"regression": 0.95, "binary": 0.99, "multiclass": 0.98}
 METRICS = {"regression": "r2", "binary": "roc_auc", "multiclass": "balanced_accuracy"}
 NO_SIGNAL_MI = 0.005
+CHANCE_SHUFFLES = 3
 IDENTIFIER_NAMED_RATIO = 0.5
 IDENTIFIER_RATIO = 0.95
 MISSING_WARN, MISSING_REJECT = 0.5, 0.95
@@ -131,8 +133,9 @@ def _features(frame: pd.DataFrame, types: dict[str, str], target: str, recipe: F
 
 
 def _encode(feature: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(numbers, codes, categorical) of one feature: numbers for trees and correlations,
-    discrete codes for mutual information and PSI."""
+    """(numbers, codes, categorical) of one feature: numbers for the one-feature model and
+    correlations (for categories, the code of every category), discrete codes for mutual
+    information, PSI and Cramer's V (the most frequent categories, the rest pooled)."""
     kind, values = feature["kind"], feature["values"]
     if kind in ("numeric", "boolean"):
         numbers = as_float(values)
@@ -141,8 +144,8 @@ def _encode(feature: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, bool]:
     elif kind == "text":
         numbers = pd.Series(as_text(values), dtype=object).str.len().to_numpy(dtype=float, na_value=np.nan)
     else:
-        codes = category_codes(as_category(values))
-        return codes.astype(float), codes, True
+        categories = as_category(values)
+        return category_codes(categories, top=None).astype(float), category_codes(categories), True
     return numbers, quantile_codes(numbers), False
 
 
@@ -217,6 +220,7 @@ def _prove(
         if task == "multiclass" and len(np.unique(y_codes)) > MAX_CLASSES:
             raise StudioError(f"{target!r} has over {MAX_CLASSES} classes; give task regression if it is a number")
         y = y_codes
+    shuffled = [rng.permutation(y_codes) for _ in range(CHANCE_SHUFFLES)]
     times = epoch_seconds(as_datetime(frame[time_column])) if time_column else None
     groups = as_category(frame[group_column]) if group_column else None
     method = "time" if time_column else "group" if group_column else "random"
@@ -243,15 +247,15 @@ def _prove(
             "name": name,
             "source": feature["source"],
             "kind": feature["kind"],
-            "mutual_info": round(mutual_information(codes, y_codes), 6),
-            "single_feature_score": _rounded(single_feature_score(numbers[model_rows], codes[model_rows], categorical, y[model_rows], task, chosen, seed)),
+            "mutual_info": round(adjusted_mutual_information(codes, y_codes, shuffled), 6),
+            "single_feature_score": _rounded(single_feature_score(numbers[model_rows], categorical, y[model_rows], task, chosen, seed)),
             "missing_rate": round(missing / total, 6) if total else 0.0,
             "cardinality": distinct,
             "psi": None,
             "reasons": [],
         }
         if random_split is not None:
-            result["random_split_score"] = _rounded(single_feature_score(numbers[model_rows], codes[model_rows], categorical, y[model_rows], task, random_split, seed))
+            result["random_split_score"] = _rounded(single_feature_score(numbers[model_rows], categorical, y[model_rows], task, random_split, seed))
         if folds is not None and name != time_column:
             result["psi"] = round(max(psi_by_fold(codes, folds)), 6)
         if label_times is not None and feature["kind"] == "date" and name != time_column:

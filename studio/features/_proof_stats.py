@@ -18,7 +18,7 @@ FOLDS = 3
 TREE_LEAVES = 32
 PSI_FOLDS = 4
 PSI_FLOOR = 1e-4  # a share of 0 in one fold would make PSI infinite
-TARGET_SMOOTHING = 10.0
+TARGET_SMOOTHING = 2.0
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -34,15 +34,17 @@ def quantile_codes(values: np.ndarray, bins: int = QUANTILE_BINS) -> np.ndarray:
     return codes.astype(np.int64)
 
 
-def category_codes(values: np.ndarray, top: int = TOP_CATEGORIES) -> np.ndarray:
-    """0 for the most frequent category, 1 for the next, ... up to ``top``; the rest share
-    ``top``; missing values (None) get ``top + 1``."""
+def category_codes(values: np.ndarray, top: int | None = TOP_CATEGORIES) -> np.ndarray:
+    """0 for the most frequent category, 1 for the next, ...; with ``top``, the categories
+    past the ``top`` most frequent share code ``top``. Missing values (None) get the code
+    after all others."""
     missing = np.array([v is None for v in values], dtype=bool)
     uniques, inverse, counts = np.unique(values[~missing].astype(str), return_inverse=True, return_counts=True)
     rank = np.empty(len(uniques), dtype=np.int64)
     rank[np.lexsort((uniques, -counts))] = np.arange(len(uniques))
-    codes = np.full(len(values), top + 1, dtype=np.int64)
-    codes[~missing] = np.minimum(rank[inverse], top)
+    last = len(uniques) if top is None else min(top, len(uniques))
+    codes = np.full(len(values), last + 1, dtype=np.int64)
+    codes[~missing] = rank[inverse] if top is None else np.minimum(rank[inverse], top)
     return codes
 
 
@@ -63,6 +65,13 @@ def mutual_information(a: np.ndarray, b: np.ndarray) -> float:
     plug_in = float(np.sum(joint[nonzero] * np.log(joint[nonzero] / np.outer(pa, pb)[nonzero])))
     bias = (nonzero.sum() - (pa > 0).sum() - (pb > 0).sum() + 1) / (2 * n)
     return max(0.0, plug_in - bias)
+
+
+def adjusted_mutual_information(a: np.ndarray, b: np.ndarray, shuffled_b: list[np.ndarray]) -> float:
+    """I(a; b) less its mean over ``shuffled_b`` (b in random orders): what is left is signal,
+    not the estimate's bias on a finite sample with many codes. Never below 0."""
+    chance = float(np.mean([mutual_information(a, other) for other in shuffled_b])) if shuffled_b else 0.0
+    return max(0.0, mutual_information(a, b) - chance)
 
 
 def cramers_v(a: np.ndarray, b: np.ndarray) -> float:
@@ -142,17 +151,14 @@ def _folds(split_list: list[Split]) -> Iterator[Split]:
             yield train, test
 
 
-def single_feature_score(x: np.ndarray, codes: np.ndarray, categorical: bool, y: np.ndarray, task: str, split_list: list[Split], seed: int) -> float | None:
+def single_feature_score(x: np.ndarray, categorical: bool, y: np.ndarray, task: str, split_list: list[Split], seed: int) -> float | None:
     """Mean held-out score of a small tree on this one feature: R^2 (regression), ROC AUC
-    (binary) or balanced accuracy (multiclass). Categories enter as their training-fold mean
-    target (binary and regression) or their frequency rank (multiclass). None when no fold
-    can be scored."""
+    (binary) or balanced accuracy (multiclass). A categorical ``x`` holds every category's
+    code; categories enter as their training-fold mean target (binary and regression) or
+    their frequency rank (multiclass). None when no fold can be scored."""
     scores = []
     for train, test in _folds(split_list):
-        if categorical and task != "multiclass":
-            column = _target_mean_encoding(codes, y.astype(float), train)
-        else:
-            column = codes.astype(float) if categorical else x
+        column = _target_mean_encoding(x.astype(np.int64), y.astype(float), train) if categorical and task != "multiclass" else x
         leaf = max(5, len(train) // 500)
         if task == "regression":
             model = DecisionTreeRegressor(max_leaf_nodes=TREE_LEAVES, min_samples_leaf=leaf, random_state=seed)
