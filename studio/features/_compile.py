@@ -19,12 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
+from sklearn.preprocessing import StandardScaler, TargetEncoder
 
 from studio.errors import StudioError
 from studio.features._frame_steps import DeriveFeatures, EntityLookup, InputColumns
@@ -48,6 +47,8 @@ from studio.features._transformers import (
     Categories,
     DateFeatures,
     MissingIndicator,
+    OneHotRare,
+    OrdinalCodes,
     QuantileBins,
     SignedLog,
     ToNumbers,
@@ -59,7 +60,10 @@ from studio.features._transformers import TextStats as TextStatsTransformer
 TARGET_TYPES = {None: "auto", "regression": "continuous", "binary": "binary", "multiclass": "multiclass"}
 TARGET_ENCODER_FOLDS = 5
 
-_STUDIO_CLASSES = (InputColumns, EntityLookup, DeriveFeatures, ToNumbers, ImputeTransformer, ClipTransformer, SignedLog, QuantileBins, Categories, MissingIndicator, DateFeatures, TextStatsTransformer)
+_STUDIO_CLASSES = (
+    InputColumns, EntityLookup, DeriveFeatures, ToNumbers, ImputeTransformer, ClipTransformer, SignedLog, QuantileBins,
+    Categories, OrdinalCodes, OneHotRare, MissingIndicator, DateFeatures, TextStatsTransformer,
+)  # fmt: skip
 # Every type in a compiled pipeline that skops does not already trust: the studio's own
 # transformers, and the fold splitter the target encoder keeps as its ``cv`` parameter.
 TRUSTED_TYPES: list[str] = [f"{cls.__module__}.{cls.__qualname__}" for cls in _STUDIO_CLASSES] + [f"{KFold.__module__}.{KFold.__qualname__}"]
@@ -82,28 +86,26 @@ def _value_steps(steps: tuple[Step, ...]) -> list[Any]:
     return out
 
 
-def _encoder(step: Step, columns: int, task: str | None, seed: int) -> Any:
+def _encoders(step: Step, task: str | None, seed: int) -> list[Any]:
+    """The encoding of canonical category text. The target encoder gets category codes: on
+    numbers scikit-learn looks categories up by sorting, where on text it builds a dict of
+    every category on each call (slow for one record)."""
     if isinstance(step, OneHot):
-        min_frequency = step.min_frequency if step.min_frequency else None
-        return OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=min_frequency, max_categories=step.max_categories, sparse_output=False, dtype=np.float64
-        )
+        return [OneHotRare(step.min_frequency, step.max_categories)]
     if isinstance(step, Ordinal):
-        categories: Any = [list(step.categories) for _ in range(columns)] if step.categories else "auto"
-        return OrdinalEncoder(categories=categories, handle_unknown="use_encoded_value", unknown_value=-1, dtype=np.float64)
+        return [OrdinalCodes(step.categories)]
     assert isinstance(step, TargetEncode)
-    return TargetEncoder(
-        target_type=TARGET_TYPES[task], smooth=step.smooth, cv=KFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=seed)
-    )
+    encoder = TargetEncoder(target_type=TARGET_TYPES[task], smooth=step.smooth, cv=KFold(TARGET_ENCODER_FOLDS, shuffle=True, random_state=seed))
+    return [OrdinalCodes(), encoder]
 
 
-def _chain(kind: str, steps: tuple[Step, ...], columns: int, task: str | None, seed: int) -> list[Any]:
+def _chain(kind: str, steps: tuple[Step, ...], task: str | None, seed: int) -> list[Any]:
     if kind in ("numeric", "boolean"):
         return [ToNumbers(boolean=kind == "boolean"), *_value_steps(steps)]
     if kind == "categorical":
         first = steps[0]
         categories = Categories(first.strategy, first.value) if isinstance(first, Impute) else Categories()
-        return [categories, _encoder(steps[-1], columns, task, seed)]
+        return [categories, *_encoders(steps[-1], task, seed)]
     if kind == "date":
         parts = next((s.parts for s in steps if isinstance(s, DateParts)), ())
         cyclic = next((s.parts for s in steps if isinstance(s, Cyclic)), ())
@@ -143,13 +145,14 @@ def compile_pipeline(recipe: FeatureRecipe, task: str | None = None) -> Pipeline
             key += "\0" + name  # its input is this date and its since-columns: a chain of its own
         groups.setdefault(key, (kind, steps, []))[2].append(name)
     entries: list[tuple[str, Any, list[str]]] = []
-    indicated: dict[str, list[str]] = {}  # kind -> columns whose missing values get a 0/1 column
+    indicated: dict[str, str] = {}  # column -> kind, for the columns whose missing values get a 0/1 column
     for index, (kind, steps, names) in enumerate(groups.values()):
         inputs = names + [s.since for s in steps if isinstance(s, Elapsed)]
-        entries.append((f"{kind}{index}", _as_pipeline(_chain(kind, steps, len(names), task, recipe.seed)), inputs))
+        entries.append((f"{kind}{index}", _as_pipeline(_chain(kind, steps, task, recipe.seed)), inputs))
         if any(isinstance(s, Impute) and s.indicator for s in steps):
-            indicated.setdefault(kind, []).extend(names)
-    entries += [(f"{kind}_missing", MissingIndicator(kind), names) for kind, names in indicated.items()]
+            indicated.update((name, kind) for name in names)
+    if indicated:
+        entries.append(("missing", MissingIndicator(tuple(indicated.values())), list(indicated)))
     encode = ColumnTransformer(entries, remainder="drop", verbose_feature_names_out=False, sparse_threshold=0.0)
     aggregates, expressions = recipe.computed()
     steps: list[tuple[str, Any]] = [("input", InputColumns(tuple(recipe.input_columns()), tuple(a.name for a in aggregates)))]

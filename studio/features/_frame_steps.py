@@ -61,7 +61,10 @@ class InputColumns(_FrameStep):
 
     def transform(self, X: Any) -> pd.DataFrame:
         check_is_fitted(self, "feature_names_in_")
-        return X[self._select(X)]
+        selected = self._select(X)
+        if list(X.columns) == selected:
+            return X
+        return X.iloc[:, X.columns.get_indexer(selected)]
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_in_")

@@ -150,8 +150,9 @@ class Bins:
 @dataclass(frozen=True)
 class OneHot:
     """One 0/1 column per category. Categories rarer than ``min_frequency`` (a share of the
-    rows when below 1, else a row count), and those past the ``max_categories`` most frequent,
-    share one "infrequent" column, which unseen categories also land in."""
+    rows when below 1, else a row count), and the least frequent ones when there would be more
+    than ``max_categories`` columns (the shared one included), share one ``(other)`` column,
+    which unseen categories also set."""
 
     min_frequency: float = 0.01
     max_categories: int | None = 30

@@ -25,18 +25,26 @@ CYCLIC_FIRST = {"month": 1, "day": 1, "dayofyear": 1}  # parts counted from 1; t
 
 
 def column_arrays(X: Any) -> list[Any]:
-    """The columns of X, as Series for a DataFrame, else as 1-D arrays."""
+    """The columns of X, as Series for a DataFrame (whose names the pipeline keeps unique),
+    else as 1-D arrays."""
     if isinstance(X, pd.DataFrame):
-        return [X.iloc[:, i] for i in range(X.shape[1])]
+        return [X[name] for name in X.columns]
     array = np.asarray(X)
     if array.ndim == 1:
         array = array.reshape(-1, 1)
     return [array[:, i] for i in range(array.shape[1])]
 
 
+def _all_numeric(X: pd.DataFrame) -> bool:
+    return all(pd.api.types.is_bool_dtype(t) or pd.api.types.is_numeric_dtype(t) for t in X.dtypes)
+
+
 def float_matrix(X: Any) -> np.ndarray:
+    """X as a float64 matrix (see ``as_float``); a frame of numbers converts in one call."""
     if isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2:
         return X
+    if isinstance(X, pd.DataFrame) and _all_numeric(X):
+        return X.to_numpy(dtype=float, na_value=np.nan)
     columns = column_arrays(X)
     if not columns:
         return np.empty((len(X), 0))
@@ -76,9 +84,10 @@ class ToNumbers(_StudioTransformer):
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "n_features_in_")
-        convert = as_boolean if self.boolean else as_float
+        if not self.boolean:
+            return float_matrix(X).copy()
         columns = column_arrays(X)
-        return np.column_stack([convert(c) for c in columns]) if columns else np.empty((len(X), 0))
+        return np.column_stack([as_boolean(c) for c in columns]) if columns else np.empty((len(X), 0))
 
 
 class Impute(_StudioTransformer):
@@ -215,25 +224,117 @@ class Categories(_StudioTransformer):
         return np.column_stack(columns).astype(object)
 
 
-class MissingIndicator(_StudioTransformer):
-    """1.0 where a value is missing, for each input column that had missing values at fit time
-    (a value of the wrong type, e.g. text in a numeric column, counts as missing, as it does
-    for the imputer)."""
+SMALL_INPUT = 256  # rows below which a dict lookup beats building a hash index of the categories
 
-    def __init__(self, kind: str = "numeric") -> None:
-        self.kind = kind
+
+def _codes(positions: dict[str, int], values: np.ndarray) -> np.ndarray:
+    """The position of each value among the categories (``positions`` maps each to its
+    position), -1 when it is not one of them. Both ways of looking up are exact, so a record
+    and a batch get the same codes."""
+    if len(values) < SMALL_INPUT:
+        return np.fromiter((positions.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    return pd.Index(list(positions), dtype=object).get_indexer(pd.Index(values, dtype=object))
+
+
+class OrdinalCodes(_StudioTransformer):
+    """Each category as its position in ``categories`` (one list for every column), else
+    among the sorted categories seen at fit time; an unseen category is -1."""
+
+    def __init__(self, categories: tuple[str, ...] = ()) -> None:
+        self.categories = categories
+
+    def fit(self, X: Any, y: Any = None) -> OrdinalCodes:
+        self._remember_input(X)
+        if self.categories:
+            self.categories_ = [list(self.categories) for _ in column_arrays(X)]
+        else:
+            self.categories_ = [sorted(set(np.asarray(column, dtype=object).tolist())) for column in column_arrays(X)]
+        self.positions_ = [{category: i for i, category in enumerate(categories)} for categories in self.categories_]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "categories_")
+        columns = column_arrays(X)
+        if not columns:
+            return np.empty((len(X), 0))
+        return np.column_stack([_codes(positions, np.asarray(column, dtype=object)) for positions, column in zip(self.positions_, columns)]).astype(float)
+
+
+class OneHotRare(_StudioTransformer):
+    """One 0/1 column per category. Categories seen fewer times than ``min_frequency`` (a share
+    of the rows when below 1, else a count), and those beyond the ``max_categories`` - 1 most
+    frequent when that cap is hit, share one ``(other)`` column, which unseen categories also
+    set; without rare categories at fit time an unseen one sets no column."""
+
+    def __init__(self, min_frequency: float = 0.01, max_categories: int | None = 30) -> None:
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+
+    def fit(self, X: Any, y: Any = None) -> OneHotRare:
+        self._remember_input(X)
+        kept, other = [], []
+        for column in column_arrays(X):
+            counts = pd.Series(np.asarray(column, dtype=object)).value_counts(sort=False)
+            threshold = self.min_frequency * len(column) if self.min_frequency < 1 else self.min_frequency
+            ranked = sorted(((int(n), str(v)) for v, n in counts.items()), key=lambda item: (-item[0], item[1]))
+            frequent = [value for n, value in ranked if n >= threshold]
+            if self.max_categories is not None and len(frequent) + (len(frequent) < len(ranked)) > self.max_categories:
+                frequent = frequent[: self.max_categories - 1]
+            kept.append(sorted(frequent))
+            other.append(len(frequent) < len(ranked))
+        self.categories_ = kept
+        self.positions_ = [{category: i for i, category in enumerate(categories)} for categories in kept]
+        self.has_other_ = other
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "categories_")
+        outputs = []
+        for column, categories, positions, has_other in zip(column_arrays(X), self.categories_, self.positions_, self.has_other_):
+            codes = _codes(positions, np.asarray(column, dtype=object))
+            width = len(categories) + has_other
+            if has_other:
+                codes = np.where(codes < 0, len(categories), codes)
+            block = np.zeros((len(codes), width))
+            known = codes >= 0
+            block[np.flatnonzero(known), codes[known]] = 1.0
+            outputs.append(block)
+        return np.hstack(outputs) if outputs else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "categories_")
+        names = []
+        for name, categories, has_other in zip(self._input_names(input_features), self.categories_, self.has_other_):
+            names += [f"{name}={category}" for category in categories] + ([f"{name}=(other)"] if has_other else [])
+        return np.asarray(names, dtype=object)
+
+
+class MissingIndicator(_StudioTransformer):
+    """1.0 where a value is missing, for each input column that had missing values at fit time.
+    ``kinds`` gives each column's kind (numeric, boolean, date, or text-like), which says what
+    counts as missing: a value of the wrong type (text in a numeric column) does, as it does
+    for the imputer."""
+
+    def __init__(self, kinds: tuple[str, ...] = ()) -> None:
+        self.kinds = kinds
 
     def _missing(self, X: Any) -> np.ndarray:
         columns = column_arrays(X)
         if not columns:
             return np.empty((len(X), 0), dtype=bool)
-        if self.kind == "numeric":
-            return np.column_stack([np.isnan(as_float(c)) for c in columns])
-        if self.kind == "boolean":
-            return np.column_stack([np.isnan(as_boolean(c)) for c in columns])
-        if self.kind == "date":
-            return np.column_stack([np.isnat(as_datetime(c)) for c in columns])
-        return np.column_stack([pd.isna(as_category(c)) for c in columns])
+        if isinstance(X, pd.DataFrame) and all(k == "numeric" for k in self.kinds) and _all_numeric(X):
+            return np.isnan(X.to_numpy(dtype=float, na_value=np.nan))
+        flags = []
+        for kind, column in zip(self.kinds, columns):
+            if kind == "numeric":
+                flags.append(np.isnan(as_float(column)))
+            elif kind == "boolean":
+                flags.append(np.isnan(as_boolean(column)))
+            elif kind == "date":
+                flags.append(np.isnat(as_datetime(column)))
+            else:
+                flags.append(pd.isna(as_category(column)))
+        return np.column_stack(flags)
 
     def fit(self, X: Any, y: Any = None) -> MissingIndicator:
         self._remember_input(X)

@@ -120,7 +120,7 @@ def test_output_is_float_named_and_free_of_missing_values(fitted):
     assert out.dtype == np.float64 and out.shape == (len(frame), len(names))
     assert len(set(names)) == len(names)
     assert not np.isnan(out).any()  # every treatment of this recipe imputes
-    for expected in ("eta", "eta__missing", "placed_at__hour_sin", "opened_on__days_since_placed_at", "subtotal__bin3", "order_note__tokens", "restaurant_id", "weather_infrequent_sklearn"):
+    for expected in ("eta", "eta__missing", "placed_at__hour_sin", "opened_on__days_since_placed_at", "subtotal__bin3", "order_note__tokens", "restaurant_id", "weather=(other)"):
         assert expected in names
     assert not np.isnan(pipeline.transform(odd_rows(frame))).any()
 

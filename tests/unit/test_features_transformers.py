@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 
+from studio.features import _transformers
 from studio.features._coerce import as_category, as_datetime
 from studio.features._transformers import (
     Categories,
@@ -16,6 +17,8 @@ from studio.features._transformers import (
     DateFeatures,
     Impute,
     MissingIndicator,
+    OneHotRare,
+    OrdinalCodes,
     QuantileBins,
     SignedLog,
     TextStats,
@@ -121,14 +124,47 @@ def test_canonical_categories_agree_between_batch_and_record_types():
     assert as_category(pd.Series([3, "x", None, 2.0, True, np.nan], dtype=object)).tolist() == ["3", "x", None, "2", "true", None]
 
 
+def test_one_hot_groups_rare_and_unseen_categories():
+    values = np.array(["a"] * 50 + ["b"] * 30 + ["c"] * 15 + ["d"] * 4 + ["e"], dtype=object).reshape(-1, 1)
+    encoder = OneHotRare(min_frequency=0.05).fit(values)
+    assert list(encoder.get_feature_names_out(["x"])) == ["x=a", "x=b", "x=c", "x=(other)"]
+    out = encoder.transform(np.array([["a"], ["d"], ["e"], ["never seen"], ["c"]], dtype=object))
+    assert out.tolist() == [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 1, 0]]
+    capped = OneHotRare(min_frequency=0, max_categories=3).fit(values)
+    assert list(capped.get_feature_names_out(["x"])) == ["x=a", "x=b", "x=(other)"]  # the cap counts the shared column
+    by_count = OneHotRare(min_frequency=10, max_categories=None).fit(values)
+    assert list(by_count.get_feature_names_out(["x"])) == ["x=a", "x=b", "x=c", "x=(other)"]
+    plain = OneHotRare(min_frequency=0, max_categories=None).fit(values[:80])
+    assert list(plain.get_feature_names_out(["x"])) == ["x=a", "x=b"]
+    assert plain.transform(np.array([["zzz"]], dtype=object)).tolist() == [[0, 0]]  # nothing rare at fit: an unseen value sets no column
+
+
+def test_ordinal_codes_in_given_or_sorted_order():
+    values = np.array([["M"], ["S"], ["L"], ["M"]], dtype=object)
+    assert OrdinalCodes(("S", "M", "L")).fit(values).transform(np.array([["L"], ["XL"], ["S"]], dtype=object)).ravel().tolist() == [2, -1, 0]
+    assert OrdinalCodes().fit(values).transform(values).ravel().tolist() == [1, 2, 0, 1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", "(missing)"]), min_size=1, max_size=40), st.lists(st.sampled_from(["a", "b", "z", "(missing)"]), min_size=300, max_size=400))
+def test_category_lookups_agree_for_one_record_and_a_batch(train, batch):
+    train_values = np.array(train, dtype=object).reshape(-1, 1)
+    rows = np.array(batch, dtype=object).reshape(-1, 1)
+    assert len(rows) >= _transformers.SMALL_INPUT  # the batch takes the hash-index path, each record the dict path
+    for encoder in (OneHotRare(0.1), OrdinalCodes()):
+        fitted = encoder.fit(train_values)
+        whole = fitted.transform(rows)
+        assert np.array_equal(np.vstack([fitted.transform(rows[i : i + 1]) for i in range(0, len(rows), 37)]), whole[::37])
+
+
 def test_missing_indicator_marks_only_columns_missing_at_fit():
     frame = pd.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 2.0, 3.0], "c": ["x", "oops", None]})
-    indicator = MissingIndicator("numeric").fit(frame[["a", "b"]])
+    indicator = MissingIndicator(("numeric", "numeric")).fit(frame[["a", "b"]])
     assert list(indicator.get_feature_names_out()) == ["a__missing"]
     assert indicator.transform(pd.DataFrame({"a": [None, 2.0], "b": [None, None]})).tolist() == [[1.0], [0.0]]
-    text = MissingIndicator("categorical").fit(frame[["c"]])
+    text = MissingIndicator(("categorical",)).fit(frame[["c"]])
     assert text.transform(frame[["c"]]).ravel().tolist() == [0, 0, 1]
-    wrong_type = MissingIndicator("numeric").fit(pd.DataFrame({"n": pd.Series(["1", "junk"], dtype=object)}))
+    wrong_type = MissingIndicator(("numeric",)).fit(pd.DataFrame({"n": pd.Series(["1", "junk"], dtype=object)}))
     assert list(wrong_type.get_feature_names_out()) == ["n__missing"]  # unparseable counts as missing, as the imputer sees it
 
 
@@ -173,7 +209,10 @@ def test_text_stats():
 
 @pytest.mark.parametrize(
     "transformer",
-    [ToNumbers(True), Impute("constant", 2.0), Clip(0.0, 1.0), SignedLog(), QuantileBins(3, "one_hot"), Categories("constant", "z"), MissingIndicator("date"), DateFeatures(("hour",), ("month",)), TextStats(("tokens",))],
+    [
+        ToNumbers(True), Impute("constant", 2.0), Clip(0.0, 1.0), SignedLog(), QuantileBins(3, "one_hot"), Categories("constant", "z"),
+        OneHotRare(5, 4), OrdinalCodes(("a", "b")), MissingIndicator(("date",)), DateFeatures(("hour",), ("month",)), TextStats(("tokens",)),
+    ],
 )
 def test_estimator_contract(transformer):
     params = transformer.get_params()
