@@ -184,7 +184,7 @@ def test_whole_number_targets_encode_as_regression_when_told():
         compile_pipeline(recipe, task="ranking")
 
 
-def test_aggregates_come_from_the_rows_or_the_online_table():
+def test_aggregates_come_from_the_rows_or_the_online_table(tmp_path: Path):
     recipe = FeatureRecipe.from_json(
         {
             "target": "y",
@@ -208,6 +208,10 @@ def test_aggregates_come_from_the_rows_or_the_online_table():
     looked_up = pipeline.transform(request)
     given = pipeline.transform(request.assign(n7=[5.0, 2.0, 0.0, np.nan], avg30=[12.0, 8.0, np.nan, np.nan]))
     assert np.array_equal(looked_up, given)  # a key with no events counts 0; a missing key is missing
+    path = tmp_path / "served.skops"
+    sio.dump(pipeline, path)
+    assert set(sio.get_untrusted_types(file=path)) <= set(TRUSTED_TYPES)
+    assert np.array_equal(sio.load(path, trusted=TRUSTED_TYPES).transform(request), looked_up)  # the online table travels along when set
     with pytest.raises(StudioError, match="training rows have no aggregate column 'n7'"):
         clone(pipeline).fit(train.drop(columns=["n7"]), [1.0, 2.0, 3.0, 4.0])
 
