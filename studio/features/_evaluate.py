@@ -297,10 +297,11 @@ def _kleene_or(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def check(text: str, types: Mapping[str, str]) -> Node:
-    """Parse ``text`` and type-check it against columns of the given value types (``number``,
-    ``text``, ``time``); the result must be a number."""
+    """Parse ``text`` and type-check it against the columns it may use, each given by its value
+    type (``number``, ``text``, ``time``) or its column kind (numeric, categorical, date, ...);
+    the result must be a number. This is what a designer calls as the user types."""
     node = parse(text)
-    result = _Evaluator(text, types, None).run(node)
+    result = _Evaluator(text, {name: KIND_TYPES.get(kind, kind) for name, kind in types.items()}, None).run(node)
     _require_number(text, node, result)
     return node
 

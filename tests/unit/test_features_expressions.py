@@ -78,6 +78,13 @@ def test_evaluates_vectorized(text, expected):
     assert same(run(text), expected)
 
 
+def test_checked_against_column_kinds_as_the_designer_knows_them():
+    kinds = {"distance_km": "numeric", "weather": "categorical", "placed_at": "date", "late": "boolean"}
+    assert check_expression("distance_km * late + (weather == 'rain') + hours_between(placed_at, '2026-01-01')", kinds) is not None
+    with pytest.raises(StudioError, match="'\\*' needs numbers, but this side is text at position 0"):
+        check_expression("weather * 2", kinds)
+
+
 def test_later_expressions_and_backquoted_names():
     frame = pd.DataFrame({"speed km/h": [10.0, 20.0]})
     types = {"speed km/h": "number"}
