@@ -348,6 +348,8 @@ def _verdict(result: dict[str, Any], feature: dict[str, Any], task: str, baselin
     values = feature["values"]
     non_null = int(values.notna().sum())
     distinct_share = values.nunique(dropna=True) / non_null if non_null else 0.0
+    if kind == "other":
+        rejects.append("its values (lists, structures, binary) are not model input")
     if result["cardinality"] <= 1:
         rejects.append("constant: " + ("no value at all" if result["cardinality"] == 0 else "one value only"))
     if score is not None and score >= LEAK_SCORE[task]:

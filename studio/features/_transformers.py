@@ -216,6 +216,9 @@ class Categories(_StudioTransformer):
         check_is_fitted(self, "fills_")
         columns = []
         for column, fill in zip(column_arrays(X), self.fills_):
+            if isinstance(column, pd.Series) and pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+                columns.append(column.fillna(fill).to_numpy(dtype=object))  # text as it is: fill in the column's own (fast) storage
+                continue
             values = as_category(column)
             values[pd.isna(values)] = fill
             columns.append(values)
@@ -289,17 +292,17 @@ class OneHotRare(_StudioTransformer):
 
     def transform(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "categories_")
-        outputs = []
-        for column, categories, positions, has_other in zip(column_arrays(X), self.categories_, self.positions_, self.has_other_):
+        widths = [len(categories) + has_other for categories, has_other in zip(self.categories_, self.has_other_)]
+        out = np.zeros((len(X), sum(widths)))
+        offset = 0
+        for column, positions, width, has_other in zip(column_arrays(X), self.positions_, widths, self.has_other_):
             codes = _codes(positions, np.asarray(column, dtype=object))
-            width = len(categories) + has_other
             if has_other:
-                codes = np.where(codes < 0, len(categories), codes)
-            block = np.zeros((len(codes), width))
-            known = codes >= 0
-            block[np.flatnonzero(known), codes[known]] = 1.0
-            outputs.append(block)
-        return np.hstack(outputs) if outputs else np.empty((len(X), 0))
+                codes = np.where(codes < 0, width - 1, codes)
+            rows = np.flatnonzero(codes >= 0)
+            out[rows, offset + codes[rows]] = 1.0
+            offset += width
+        return out
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "categories_")
