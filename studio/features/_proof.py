@@ -39,6 +39,7 @@ from studio.features._proof_stats import (
 from studio.features._recipe import FeatureRecipe
 from studio.features._transformers import date_part
 from studio.lake import sql_identifier
+from studio.tables import column_kind
 
 SAMPLE_ROWS = 100_000
 MODEL_ROWS = 50_000
@@ -191,6 +192,9 @@ def prove_features(
     rows, stats = _column_stats(con, relation, list(types))
     frame = _sample(con, relation, rows, sample_rows, seed, recipe, time_column)
     frame = frame[frame[target].notna()].reset_index(drop=True)
+    for name, type_name in types.items():
+        if column_kind(type_name) == "other" and name != target:  # lists, structs, blobs: compared as their text
+            frame[name] = frame[name].map(lambda value: None if value is None else str(value)).astype(object)
     if len(frame) < 10:
         raise StudioError(f"only {len(frame)} rows have a value for {target!r}; the proof needs at least 10")
     task = _task(frame[target], task)

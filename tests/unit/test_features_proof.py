@@ -179,3 +179,9 @@ def test_problems_are_named(con):
     aggregate = FeatureRecipe.from_json({"target": "y", "aggregates": [{"name": "n", "table": "orders", "entity": "city", "time": "placed_at", "window": "7d", "function": "count"}]})
     with pytest.raises(StudioError, match="need its time_column"):
         prove_features(con, "orders", "y", recipe=aggregate)
+
+
+def test_columns_of_other_types_are_rejected(con):
+    con.execute("CREATE OR REPLACE VIEW tagged AS SELECT good, y, [round(good), 1] AS tags FROM orders")
+    tags = by_name(prove_features(con, "tagged", "y"))["tags"]
+    assert tags["kind"] == "other" and tags["verdict"] == "reject" and "not model input" in reasons(tags)
