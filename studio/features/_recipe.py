@@ -239,7 +239,7 @@ def _parse_derived(raw: Any, index: int) -> Derived:
     return Derived(name, expr, parse_steps(raw.get("steps"), "numeric", f"{where}.steps"))
 
 
-def canonical_window(value: Any, where: str) -> str:
+def _canonical_window(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise fail(where, 'window is like "7d", "12h", "30m", "2w" or "all"')
     text = value.strip().lower()
@@ -264,7 +264,7 @@ def _parse_aggregate(raw: Any, index: int) -> Aggregate:
     table = _name(raw.get("table"), where, "table")
     entity = _name(raw.get("entity"), where, "entity")
     time = _name(raw.get("time"), where, "time")
-    window = canonical_window(raw.get("window"), f"{where}.window")
+    window = _canonical_window(raw.get("window"), f"{where}.window")
     function = raw.get("function")
     if function not in FUNCTIONS:
         raise fail(where, f"function {function!r} is not one of {', '.join(FUNCTIONS)}")
