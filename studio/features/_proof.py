@@ -14,6 +14,7 @@ plain JSON-able data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -172,12 +173,14 @@ def prove_features(
     task: str | None = None,
     sample_rows: int = SAMPLE_ROWS,
     seed: int = 0,
+    progress: Callable[[float, str], None] | None = None,
 ) -> dict[str, Any]:
     """Prove every feature of ``relation`` (a table, view or parenthesized query ``con`` can
     read) for predicting ``target``: with a recipe, its columns' kinds, aggregates and
     expressions; without, the table's columns as they are. ``time_column`` (default: the
     recipe's) is the label time and orders the stability folds; ``group_column`` (default: the
-    recipe's, else ``cluster_id`` when the table has one) keeps groups on one side of splits."""
+    recipe's, else ``cluster_id`` when the table has one) keeps groups on one side of splits.
+    ``progress(fraction, message)`` hears how far it is (the sample, then each feature)."""
     try:
         types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
     except duckdb.Error as error:
@@ -189,7 +192,10 @@ def prove_features(
     for what, name in (("time column", time_column), ("group column", group_column)):
         if name is not None and name not in types:
             raise StudioError(f"the table has no {what} {name!r}")
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "counting missing and distinct values")
     rows, stats = _column_stats(con, relation, list(types))
+    report(0.1, "sampling the rows" + (" and computing their aggregates point in time" if recipe is not None and recipe.aggregates else ""))
     frame = _sample(con, relation, rows, sample_rows, seed, recipe, time_column)
     frame = frame[frame[target].notna()].reset_index(drop=True)
     for name, type_name in types.items():
@@ -198,7 +204,7 @@ def prove_features(
     if len(frame) < 10:
         raise StudioError(f"only {len(frame)} rows have a value for {target!r}; the proof needs at least 10")
     task = _task(frame[target], task)
-    return _prove(frame, types, target, task, rows, stats, recipe, time_column, group_column, seed)
+    return _prove(frame, types, target, task, rows, stats, recipe, time_column, group_column, seed, report)
 
 
 def _prove(
@@ -212,6 +218,7 @@ def _prove(
     time_column: str | None,
     group_column: str | None,
     seed: int,
+    report: Callable[[float, str], None],
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     model_rows = np.sort(rng.permutation(len(frame))[: min(MODEL_ROWS, len(frame))])
@@ -240,7 +247,8 @@ def _prove(
     features = _features(frame, types, target, recipe)
     results = []
     encoded = []
-    for feature in features:
+    for index, feature in enumerate(features):
+        report(0.2 + 0.75 * index / len(features), f"proving {feature['name']} ({index + 1} of {len(features)})")
         numbers, codes, categorical = _encode(feature)
         encoded.append((numbers, codes, categorical))
         name = feature["name"]
@@ -269,6 +277,7 @@ def _prove(
         if feature["dropped"]:
             result["dropped_in_recipe"] = True
         results.append(result)
+    report(0.96, "grouping redundant features")
     redundancy = _redundancy(results, encoded, model_rows)
     baseline = {"regression": 0.0, "binary": 0.5, "multiclass": 1.0 / max(2, len(np.unique(y_codes)))}[task]
     for result, feature in zip(results, features):
