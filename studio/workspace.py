@@ -22,13 +22,14 @@ from studio.versioned import AssetRef, Dependent, StoreServices, VersionedStore
 
 if TYPE_CHECKING:
     from studio.datasets import DatasetStore, ReviewStore
+    from studio.features import FeatureRecipeStore
     from studio.sources import SourceStore
     from studio.tables import TableStore
 
 MARKER = "workspace.json"
 DEFAULT_WORKSPACE = "workspace"
 # The modules that declare each stage's job kinds (``JOB_KINDS``), imported by name when needed.
-JOB_MODULES = ("studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.demo._jobs")
+JOB_MODULES = ("studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.features._jobs", "studio.demo._jobs")
 
 
 def default_root() -> Path:
@@ -159,8 +160,15 @@ class Workspace:
 
         return ReviewStore(self.datasets)
 
+    @cached_property
+    def features(self) -> "FeatureRecipeStore":
+        """Feature recipes (and their online tables)."""
+        from studio.features import FeatureRecipeStore
+
+        return FeatureRecipeStore(self.services)
+
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
-        return [self.sources, self.datasets]
+        return [self.sources, self.datasets, self.features]
 
     def dependents(self, ref: AssetRef, connection: sa.Connection) -> list[Dependent]:
         """Everything any store keeps that refers to ``ref`` (each store answers for its own)."""

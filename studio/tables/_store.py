@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABLE_NAMESPACE = "table"
-TABLE_KINDS = ("source", "dataset")
+TABLE_KINDS = ("source", "dataset", "online")  # online: a feature recipe's latest aggregates per entity
 PREVIEW_MAX_ROWS = 1000
 EXPORT_FORMATS = {".parquet": "parquet", ".csv": "csv"}
 

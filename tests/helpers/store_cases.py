@@ -1,6 +1,8 @@
 """The stores the contract suite runs against (tests/unit/test_store_contract.py), each as a
 case: how to add a version with distinct content, and how to make something that depends on
-an asset. A new store (feature recipes, models, deployments) adds one case here."""
+an asset (None while nothing can), and where a version's payload is (None for a store that
+keeps its versions in the metadata DB only). A new store (models, deployments) adds one case
+here."""
 
 from __future__ import annotations
 
@@ -36,6 +38,12 @@ def _add_dataset(workspace: Workspace, name: str, variant: int) -> Version:
     return workspace.datasets.build(recipe).dataset
 
 
+def _add_feature_recipe(workspace: Workspace, name: str, variant: int) -> Version:
+    """A feature recipe whose spec differs with ``variant`` (its seed)."""
+    recipe = {"target": "y", "columns": {"x": {"kind": "numeric"}, "city": {"kind": "categorical"}}, "seed": variant}
+    return workspace.features.save(name, recipe).recipe
+
+
 def _recipe_reading(workspace: Workspace, name: str) -> Callable[[], None]:
     """Save a consolidation recipe that reads ``name``; returns what removes it again."""
     recipe = Recipe.from_json({"name": f"reads_{name}", "output": f"from_{name}", "inputs": [name]})
@@ -48,14 +56,16 @@ class StoreCase:
     name: str
     store: Callable[[Workspace], VersionedStore]
     add: Callable[[Workspace, str, int], Version]
-    depend: Callable[[Workspace, str], Callable[[], None]]
-    payload: Callable[[Workspace, Version], Path]
+    depend: Callable[[Workspace, str], Callable[[], None]] | None
+    payload: Callable[[Workspace, Version], Path] | None
     exports: bool
 
 
 CASES = {
     "sources": StoreCase("sources", lambda ws: ws.sources, _add_source, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
     "datasets": StoreCase("datasets", lambda ws: ws.datasets, _add_dataset, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
+    # Nothing depends on a feature recipe yet (model versions will); its versions are metadata only.
+    "feature_recipes": StoreCase("feature_recipes", lambda ws: ws.features, _add_feature_recipe, None, None, False),
 }
 
 
