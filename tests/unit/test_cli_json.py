@@ -87,6 +87,38 @@ JOB = [
     "message: str", "params.seconds: int", "progress: float", "result: null", "started_at: null", "status: str", "title: str",
     "worker_host: null", "worker_pid: null",
 ]
+PROOF_FEATURE = [
+    "cardinality: int", "kind: str", "missing_rate: float", "mutual_info: float", "name: str", "reasons[]: str", "redundant_with: str",
+    "single_feature_score: float", "source: str", "verdict: str",
+]
+PROOF = [
+    "metric: str", "redundancy[].association: float", "redundancy[].features[]: str", "redundancy[].keep: str", "rows: int", "sample_rows: int",
+    "split.group_column: null", "split.method: str", "table: str", "table_id: int", "target: str", "task: str", "version: int",
+]
+EVENT_TABLES = ["event_tables[].content_hash: str", "event_tables[].table: str", "event_tables[].table_id: int", "event_tables[].version: int"]
+RECIPE_PROOF = sorted(PROOF + EVENT_TABLES + under("features[]", PROOF_FEATURE) + ["features[].dropped_in_recipe: bool", "features[].psi: float|null", "split.time_column: str"])
+TABLE_ORIGIN = under("origin", ["kind: str", "table: str", "table_id: int", "table_kind: str", "version: int"])
+FEATURE_RECIPE = [
+    "aggregates: int", "columns_used: int", "content_hash: str", "created_at: float", "designed_on: str", "expressions: int", "name: str",
+    "target: str", "version: int",
+]
+VERDICTS = ["verdicts.accept: int", "verdicts.reject: int", "verdicts.warn: int"]
+STEP = ["steps[].indicator: bool", "steps[].op: str", "steps[].strategy: str"]
+FEATURE_SPEC = under("spec", [
+    *under("aggregates[]", ["column: null", "entity: str", "function: str", "name: str", *STEP, "table: str", "time: str", "window: str"]),
+    "columns.city.drop: bool", "columns.city.kind: str", "columns.city.steps[].max_categories: int", "columns.city.steps[].min_frequency: float",
+    "columns.city.steps[].op: str", "columns.id.drop: bool", "columns.id.kind: str", "columns.id.steps: []", "columns.when.drop: bool",
+    "columns.when.kind: str", "columns.when.steps[].indicator: bool", "columns.when.steps[].op: str", "columns.when.steps[].parts[]: str",
+    "columns.when.steps[].strategy: str", *under("expressions[]", ["expr: str", "name: str", *STEP]), "format: int", "group_column: null",
+    "rejected[]: str", "seed: int", "target: str", "time_column: str",
+])
+RECIPE_DIFF = [
+    f"{section}.{change}: []" for section in ("aggregates", "columns", "expressions") for change in ("added", "changed", "removed")
+] + ["name: str", "new: int", "old: int", "rejected.added[]: str", "rejected.removed: []", "same: bool", "settings: []"]
+ONLINE_ORIGIN = under("origin", [
+    "as_of: str", "inputs[].content_hash: str", "inputs[].table: str", "inputs[].table_id: int", "inputs[].version: int", "kind: str",
+    "recipe: str", "recipe_id: int", "recipe_version: int",
+])
 
 # (command line, pin); {files} is the folder of input files, {job} a queued job. In order: later
 # commands use what earlier ones made.
@@ -127,6 +159,17 @@ PINS: list[tuple[str, list[str]]] = [
     ("datasets export clean {files}/clean.parquet", ["name: str", "path: str"]),
     ("datasets delete clean --yes", ["deleted_versions[]: int", "name: str"]),
     ("consolidate delete by_id --yes", ["deleted: bool", "recipe: str"]),
+    ("features check orders --target amount", sorted(PROOF + under("features[]", PROOF_FEATURE) + ["event_tables: []", "features[].psi: null", "split.time_column: null"])),
+    ("features check orders --target amount --recipe {files}/features.json --time-column when", RECIPE_PROOF),
+    ("features save {files}/features.json --name spend --table orders", sorted(FEATURE_RECIPE + TABLE_ORIGIN + ["rejected: []", "unchanged: bool", "verdicts: null"])),
+    ("features save {files}/features2.json --name spend --table orders --prove", sorted(FEATURE_RECIPE + TABLE_ORIGIN + VERDICTS + ["rejected[]: str", "unchanged: bool"])),
+    ("features list", under("[]", sorted(FEATURE_RECIPE + VERDICTS + ["rejected[]: str"]))),
+    ("features show spend", sorted(FEATURE_RECIPE + TABLE_ORIGIN + VERDICTS + FEATURE_SPEC + under("proof", RECIPE_PROOF) + ["rejected[]: str"])),
+    ("features versions spend", under("[]", sorted(FEATURE_RECIPE + VERDICTS + ["rejected: []", "rejected[]: str", "verdicts: null"]))),
+    ("features diff spend 1 2", RECIPE_DIFF),
+    ("features apply spend orders --out {files}/features.parquet", ["columns[]: str", "fitted_on: int", "path: str", "rows: int", "table: str", "version: int"]),
+    ("features materialize spend", sorted(TABLE + ONLINE_ORIGIN + ["unchanged: bool"])),
+    ("features delete spend --yes", ["deleted_versions[]: int", "name: str"]),
     ("sql 'SELECT id, city FROM orders ORDER BY id' --limit 2", ["columns[]: str", "rows[][]: int|str", "truncated: bool"]),
     ("settings", SETTINGS),
     ("settings max_source_mb 100", SETTINGS),
@@ -149,6 +192,13 @@ def run_json(tmp_path: Path) -> Callable[[str], Any]:
     frame.to_csv(files / "orders.csv", index=False)
     frame.assign(amount=frame["amount"] + (frame["id"] == 4)).to_csv(files / "orders2.csv", index=False)
     (files / "recipe.json").write_text(json.dumps({"name": "by_id", "output": "ids", "inputs": ["orders"], "dedupe": {"method": "exact", "keys": ["id"]}, "id": "id"}))
+    features = {
+        "target": "amount", "time_column": "when", "columns": {"city": {"kind": "categorical"}, "when": {"kind": "date"}, "id": {"kind": "identifier"}},
+        "expressions": [{"name": "city_length", "expr": "length(city)"}],
+        "aggregates": [{"name": "city_orders_7d", "table": "orders", "entity": "city", "time": "when", "window": "7d", "function": "count"}],
+    }  # fmt: skip
+    (files / "features.json").write_text(json.dumps(features))
+    (files / "features2.json").write_text(json.dumps({**features, "rejected": ["city_length"]}))
     ws = tmp_path / "ws"
     values = {"files": str(files), "job": ""}
 

@@ -40,7 +40,7 @@ def shops(workspace, tmp_path):
         "distance": np.round(rng.uniform(0.5, 8, n), 2),
         "weather": rng.choice(["rain", "clear"], n),
     })
-    frame["minutes"] = np.round(10 + 3 * frame["distance"] + rng.normal(0, 1, n), 1)
+    frame["minutes"] = np.round(10 + 3 * frame["distance"] + rng.normal(0, 6, n), 1)
     path = tmp_path / "events.csv"
     frame.to_csv(path, index=False)
     workspace.sources.add_file(path, "events")
