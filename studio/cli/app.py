@@ -36,10 +36,15 @@ def demo(workspace_dir: Path | None, as_json: bool) -> None:
 
 
 def demo_text(result: dict[str, Any]) -> str:
-    """What ``studio demo`` prints: the workspace, then each source and dataset it made."""
+    """What ``studio demo`` prints: the workspace, then each source, dataset, feature recipe and
+    online table it made."""
     lines = [f"demo workspace at {result['workspace']}"]
     lines += [f"  source  {s['name']:<22} v{s['version']}  {s['rows']:>9,} {plural(s['rows'], 'row')}" for s in result["sources"]]
     lines += [f"  dataset {d['dataset']:<22} v{d['version']}  {d['rows_out']:>9,} {plural(d['rows_out'], 'row')}" for d in result["datasets"]]
+    for recipe in result.get("features", []):
+        verdicts = ", ".join(f"{count} {verdict}" for verdict, count in (recipe["verdicts"] or {}).items())
+        lines.append(f"  features {recipe['name']:<21} v{recipe['version']}  target {recipe['target']}; proof: {verdicts or 'none'}")
+    lines += [f"  online  {t['name']:<22} v{t['version']}  {t['rows']:>9,} {plural(t['rows'], 'value')}" for t in result.get("online_tables", [])]
     return "\n".join(lines)
 
 

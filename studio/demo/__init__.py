@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from studio.datasets import Recipe
+from studio.demo._features import RECIPE_NAME, build_features
 from studio.demo._recipes import DEMO_RECIPES
 from studio.demo._world import restaurant_truth, write_demo_files
 
@@ -14,8 +15,9 @@ DEMO_FOLDER = "demo_files"
 
 
 def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
-    """Generate the demo files, add them as sources and build the demo's datasets with its
-    saved recipes (idempotent: same content, same versions)."""
+    """Generate the demo files, add them as sources, build the demo's datasets with its saved
+    recipes, then prove and save its feature recipe and refresh that recipe's online table
+    (idempotent: same content, same versions)."""
     report = progress or (lambda fraction, message: None)
     report(0.05, "generating the demo files")
     paths = write_demo_files(workspace.root / DEMO_FOLDER)
@@ -35,12 +37,14 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     built = []
     for index, spec in enumerate(DEMO_RECIPES):
         recipe = Recipe.from_json(spec)
-        report(0.5 + 0.5 * index / len(DEMO_RECIPES), f"building {recipe.output}")
+        report(0.5 + 0.35 * index / len(DEMO_RECIPES), f"building {recipe.output}")
         result = workspace.datasets.build(recipe, save=True)
         workspace.datasets.profile(recipe.output, result.dataset.version)
         built.append(result.to_json())
+    report(0.86, f"proving the features of {RECIPE_NAME}")
+    features = build_features(workspace, report)
     report(1.0, "demo ready")
-    return {"workspace": str(workspace.root), "sources": added, "datasets": built}
+    return {"workspace": str(workspace.root), "sources": added, "datasets": built, **features}
 
 
 __all__ = ["DEMO_RECIPES", "build_demo", "restaurant_truth", "write_demo_files"]

@@ -4,7 +4,12 @@ Deterministic under a seed (same bytes every run, so rebuilding adds no new vers
 
 - ``orders`` (CSV, ~200k rows) from the ordering system: the target is ``delivery_minutes``.
   Flaws: missing distances and weather, double-submitted orders (exact duplicates), a few
-  impossible delivery times.
+  impossible delivery times. Two operational fields leak the answer on purpose:
+  ``service_minutes`` is the courier app's logged trip time (the delivery time itself, to the
+  minute, under an innocent name) and ``delivered_at`` is known only after the label time.
+  Restaurants go in and out of fashion over the period, and a busy kitchen is a slow one: an
+  order waits longer the more orders its restaurant had in the 7 days before it, so that
+  entity aggregate carries signal no static column has.
 - ``restaurants_a`` (Parquet) from the partner system and ``restaurants_b`` (SQLite table
   ``merchants``) from the marketing CRM: mostly the same restaurants under near-duplicate
   names and addresses ("Joe's Pizza" / "JOES PIZZA LLC", "Street" / "St."), B also lists some
@@ -29,6 +34,9 @@ N_COURIERS = 400
 N_ORDERS = 200_000
 START = pd.Timestamp("2026-06-01")
 DAYS = 120
+MINUTES_PER_DAY = 24 * 60
+LOAD_WINDOW_DAYS = 7
+LOAD_MINUTES_PER_ORDER = 0.25  # each order of the restaurant in the last 7 days adds this wait
 
 CITIES = [("Springfield", "62701", 39.78, -89.65), ("Riverton", "82501", 43.02, -108.38), ("Lakeside", "92040", 32.86, -116.92), ("Fairview", "97024", 45.54, -122.43), ("Oakdale", "95361", 37.77, -120.85)]
 OWNERS = ["Joe", "Mario", "Lucy", "Ahmed", "Mei", "Carlos", "Priya", "Hans", "Aiko", "Omar", "Sofia", "Ivan", "Grace", "Luca", "Nina", "Raj", "Elena", "Tom", "Yuki", "Ana"]
@@ -179,24 +187,58 @@ def couriers(rng: np.random.Generator) -> list[dict[str, Any]]:
     return records
 
 
+def _popularity(n_restaurants: int, rng: np.random.Generator) -> np.ndarray:
+    """Each restaurant's share of the orders on each day (DAYS x restaurants): a base level
+    times a slow wave of its own (period, phase and depth), so a restaurant's recent order
+    volume changes over the period and is not fixed by which restaurant it is."""
+    base = rng.lognormal(0, 0.5, n_restaurants)
+    depth = rng.uniform(0.3, 1.2, n_restaurants)
+    period = rng.uniform(20, 60, n_restaurants)
+    phase = rng.uniform(0, 2 * np.pi, n_restaurants)
+    days = np.arange(DAYS)[:, None]
+    weights = base * np.exp(depth * np.sin(2 * np.pi * days / period + phase))
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _pick_by_day(day: np.ndarray, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A restaurant (index) for each order, drawn from its day's shares."""
+    cumulative = np.cumsum(shares, axis=1)
+    draws = rng.random(len(day))
+    pick = np.empty(len(day), dtype=np.int64)
+    for d in range(DAYS):
+        on_day = day == d
+        pick[on_day] = np.minimum(np.searchsorted(cumulative[d], draws[on_day], side="right"), shares.shape[1] - 1)
+    return pick
+
+
+def _recent_orders(entity: np.ndarray, minute: np.ndarray, window_minutes: int) -> np.ndarray:
+    """For each order, the orders of the same entity in ``[t - window, t)``: strictly before
+    its own minute, as the studio's point-in-time aggregates count them."""
+    keys = entity.astype(np.int64) * (DAYS + 60) * MINUTES_PER_DAY + minute
+    ordered = np.sort(keys)
+    return np.searchsorted(ordered, keys, side="left") - np.searchsorted(ordered, keys - window_minutes, side="left")
+
+
 def orders(restaurants: pd.DataFrame, in_a: set[int], courier_records: list[dict[str, Any]], rng: np.random.Generator) -> pd.DataFrame:
     open_restaurants = restaurants[restaurants.true_id.isin(in_a)].reset_index(drop=True)
     n = N_ORDERS
-    pick = rng.integers(0, len(open_restaurants), n)
+    day = rng.integers(0, DAYS, n)
+    pick = _pick_by_day(day, _popularity(len(open_restaurants), rng), rng)
     restaurant = open_restaurants.iloc[pick].reset_index(drop=True)
     courier_index = rng.integers(0, len(courier_records), n)
     speed = np.array([c["_speed_kmh"] for c in courier_records])[courier_index]
-    day = rng.integers(0, DAYS, n)
     hour = rng.choice(24, n, p=_hour_weights())
     minute = rng.integers(0, 60, n)
-    placed = START + pd.to_timedelta(day, unit="D") + pd.to_timedelta(hour, unit="h") + pd.to_timedelta(minute, unit="m")
+    minutes = day * MINUTES_PER_DAY + hour * 60 + minute
+    placed = START + pd.to_timedelta(minutes, unit="m")
     distance = np.round(np.clip(rng.gamma(2.2, 1.4, n), 0.3, 25), 2)
     items = rng.integers(1, 8, n)
     rain = rng.random(n) < 0.18
     rush = np.isin(hour, [12, 13, 18, 19, 20])
-    prep = restaurant.base_prep_minutes.values * (1 + 0.06 * (items - 1)) * np.where(rush, 1.25, 1.0)
+    queue = LOAD_MINUTES_PER_ORDER * _recent_orders(pick, minutes, LOAD_WINDOW_DAYS * MINUTES_PER_DAY)
+    prep = restaurant.base_prep_minutes.values * (1 + 0.06 * (items - 1)) * np.where(rush, 1.25, 1.0) + queue
     travel = distance / speed * 60 * np.where(rush, 1.3, 1.0) * np.where(rain, 1.2, 1.0)
-    delivery = prep + travel + rng.uniform(2, 5, n) + rng.normal(0, 2.5, n)
+    delivery = np.round(prep + travel + rng.uniform(2, 5, n) + rng.normal(0, 2.5, n), 1)
     subtotal = np.round(items * rng.uniform(6, 16, n), 2)
     frame = pd.DataFrame(
         {
@@ -208,7 +250,9 @@ def orders(restaurants: pd.DataFrame, in_a: set[int], courier_records: list[dict
             "items": items,
             "subtotal": subtotal,
             "weather": np.where(rain, "rain", "clear"),
-            "delivery_minutes": np.round(delivery, 1),
+            "service_minutes": np.round(delivery),
+            "delivered_at": (placed + pd.to_timedelta(np.round(delivery * 60), unit="s")).strftime("%Y-%m-%d %H:%M:%S"),
+            "delivery_minutes": delivery,
         }
     )
     frame.loc[rng.random(n) < 0.02, "distance_km"] = np.nan

@@ -22,6 +22,17 @@ DEMO_JSON = [
     "sources[].origin.file_bytes: int", "sources[].origin.format: str", "sources[].origin.kind: str", "sources[].origin.options: {}",
     "sources[].origin.path: str", "sources[].origin.query: null", "sources[].origin.table: str", "sources[].origin.url: str",
     "sources[].rows: int", "sources[].unchanged: bool", "sources[].version: int", "workspace: str",
+    "features[].aggregates: int", "features[].columns_used: int", "features[].content_hash: str", "features[].created_at: float",
+    "features[].designed_on: str", "features[].expressions: int", "features[].name: str", "features[].origin.kind: str",
+    "features[].origin.table: str", "features[].origin.table_id: int", "features[].origin.table_kind: str", "features[].origin.version: int",
+    "features[].rejected[]: str", "features[].target: str", "features[].unchanged: bool", "features[].verdicts.accept: int",
+    "features[].verdicts.reject: int", "features[].verdicts.warn: int", "features[].version: int",
+    "online_tables[].bytes: int", "online_tables[].columns[].name: str", "online_tables[].columns[].type: str",
+    "online_tables[].content_hash: str", "online_tables[].created_at: float", "online_tables[].name: str", "online_tables[].origin.as_of: str",
+    "online_tables[].origin.inputs[].content_hash: str", "online_tables[].origin.inputs[].table: str",
+    "online_tables[].origin.inputs[].table_id: int", "online_tables[].origin.inputs[].version: int", "online_tables[].origin.kind: str",
+    "online_tables[].origin.recipe: str", "online_tables[].origin.recipe_id: int", "online_tables[].origin.recipe_version: int",
+    "online_tables[].rows: int", "online_tables[].unchanged: bool", "online_tables[].version: int",
 ]
 
 
@@ -36,15 +47,20 @@ def test_demo_builds_its_sources_and_datasets(tmp_path):
     it made is in the workspace."""
     ws = tmp_path / "ws"
     document = cli_json("demo", "--workspace", ws)
-    assert shape(document) == DEMO_JSON
+    assert shape(document) == sorted(DEMO_JSON)
     assert [s["name"] for s in document["sources"]] == DEMO_SOURCES
     assert [d["dataset"] for d in document["datasets"]] == DEMO_DATASETS
     assert all(item["version"] == 1 and not item["unchanged"] for item in document["sources"] + document["datasets"])
     assert sorted(s["name"] for s in cli_json("sources", "list", "--workspace", ws)) == sorted(DEMO_SOURCES)
     datasets = {d["name"]: d["rows"] for d in cli_json("datasets", "list", "--workspace", ws)}
     assert {d["dataset"]: d["rows_out"] for d in document["datasets"]}.items() <= datasets.items()
+    assert [(f["name"], f["version"]) for f in document["features"]] == [("delivery_time", 1)]
+    assert [(t["name"], t["version"]) for t in document["online_tables"]] == [("delivery_time_online", 1)]
     lines = demo_text(document).splitlines()
-    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS)
+    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS) + 2
+    verdicts = document["features"][0]["verdicts"]
+    assert lines[-2] == f"  features {'delivery_time':<21} v1  target delivery_minutes; proof: {verdicts['accept']} accept, {verdicts['warn']} warn, {verdicts['reject']} reject"
+    assert lines[-1] == f"  online  {'delivery_time_online':<22} v1  {document['online_tables'][0]['rows']:>9,} values"
     orders = document["sources"][0]["rows"]
     assert lines[1] == f"  source  {'orders':<22} v1  {orders:>9,} rows"
 

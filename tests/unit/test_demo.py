@@ -3,12 +3,13 @@
 from collections import defaultdict
 from itertools import combinations
 
+import numpy as np
 import pytest
 
 from studio.datasets import Recipe
 from studio.demo import build_demo, restaurant_truth
 from studio.demo._recipes import RESTAURANTS
-from studio.demo._world import N_ORDERS, SEED, write_demo_files
+from studio.demo._world import N_ORDERS, SEED, _recent_orders, write_demo_files
 from studio.lake import sql_literal
 
 
@@ -17,6 +18,7 @@ def test_demo_is_deterministic_and_idempotent(workspace, tmp_path):
     assert [s["name"] for s in first["sources"]] == ["orders", "restaurants_a", "restaurants_b", "couriers"]
     again = build_demo(workspace)
     assert all(s["unchanged"] for s in again["sources"])
+    assert all(item["unchanged"] for item in again["features"] + again["online_tables"])
     other = write_demo_files(tmp_path / "other")
     assert other["orders"].read_bytes() == (workspace.root / "demo_files" / "orders.csv").read_bytes()
     assert all(workspace.sources.cached_profile(s["name"]) for s in first["sources"])
@@ -48,6 +50,41 @@ def test_demo_has_the_flaws_the_later_stages_fix(workspace):
     loose_overlap = len(normalize(a["name"]) & normalize(b["merchant_name"]))
     assert loose_overlap > exact_overlap + 50, "many names match only once case and punctuation are folded"
     fixed_by_the_demo_recipes(workspace)
+    proved_by_the_demo_feature_recipe(workspace)
+
+
+def proved_by_the_demo_feature_recipe(workspace) -> None:
+    """The saved feature recipe ``delivery_time`` v1: designed on the training set, with its
+    expression and aggregates, its proof rejecting the two leaks with their reasons (so they
+    are rejected in the recipe), the restaurant's recent orders genuinely predictive, and an
+    online table per restaurant and courier."""
+    saved = workspace.features.get("delivery_time")
+    training = workspace.datasets.get("delivery_training")
+    assert saved.version == 1 and saved.origin["table_id"] == training.asset_id and saved.origin["version"] == training.version
+    recipe = saved.recipe
+    assert (recipe.target, recipe.time_column) == ("delivery_minutes", "placed_at")
+    assert [d.expr for d in recipe.expressions] == ["distance_km / courier_speed_kmh"]
+    assert [(a.name, a.table, a.window) for a in recipe.aggregates] == [
+        ("restaurant_orders_7d", "orders_clean", "7d"), ("courier_mean_minutes_30d", "orders_clean", "30d"),
+    ]
+    assert set(recipe.rejected) == {"service_minutes", "delivered_at"}
+    proof = {f["name"]: f for f in saved.proof["features"]}
+    assert proof["service_minutes"]["verdict"] == "reject" and proof["service_minutes"]["reasons"][0].startswith("leak: alone it predicts the target")
+    assert proof["delivered_at"]["verdict"] == "reject" and proof["delivered_at"]["reasons"][0].startswith("time leak: after the label time (placed_at)")
+    busy = proof["restaurant_orders_7d"]
+    assert busy["verdict"] == "accept" and busy["single_feature_score"] > 0.15, busy
+    assert busy["mutual_info"] > proof["restaurant_id"]["mutual_info"]  # more than which restaurant it is
+    online = workspace.features.online_table("delivery_time")
+    keys = online.groupby("aggregate")["entity_key"].nunique().to_dict()
+    assert keys["courier_mean_minutes_30d"] == 400 and 500 < keys["restaurant_orders_7d"] <= 533  # those with orders that week
+
+
+def test_recent_orders_count_the_window_strictly_before_each_order():
+    """The generator's notion of a busy kitchen is the studio's 7-day count, point in time."""
+    rng = np.random.default_rng(5)
+    entity, minute = rng.integers(0, 4, 300), rng.integers(0, 20_000, 300)
+    expected = [int(((entity == e) & (minute >= m - 5_000) & (minute < m)).sum()) for e, m in zip(entity, minute)]
+    assert _recent_orders(entity, minute, 5_000).tolist() == expected
 
 
 def fixed_by_the_demo_recipes(workspace) -> None:
