@@ -36,6 +36,21 @@ def _add_dataset(workspace: Workspace, name: str, variant: int) -> Version:
     return workspace.datasets.build(recipe).dataset
 
 
+_ARTIFACTS: dict[int, bytes] = {}  # per variant, so that adding a variant again adds the same bytes
+
+
+def _add_model(workspace: Workspace, name: str, variant: int) -> Version:
+    """A model fitted on ``variant``'s rows, registered as the next version of ``name``."""
+    if variant not in _ARTIFACTS:
+        from sklearn.linear_model import LinearRegression
+
+        frame = _frame(variant)
+        model = LinearRegression().fit(frame[["id"]], frame["id"] * variant)
+        _ARTIFACTS[variant] = workspace.models.serialize(model)
+    version, _ = workspace.models.register(name, _ARTIFACTS[variant], {"task": "regression", "target": "id"}, {"kind": "test"})
+    return version
+
+
 def _recipe_reading(workspace: Workspace, name: str) -> Callable[[], None]:
     """Save a consolidation recipe that reads ``name``; returns what removes it again."""
     recipe = Recipe.from_json({"name": f"reads_{name}", "output": f"from_{name}", "inputs": [name]})
@@ -48,7 +63,7 @@ class StoreCase:
     name: str
     store: Callable[[Workspace], VersionedStore]
     add: Callable[[Workspace, str, int], Version]
-    depend: Callable[[Workspace, str], Callable[[], None]]
+    depend: Callable[[Workspace, str], Callable[[], None]] | None  # None: nothing depends on its kind yet
     payload: Callable[[Workspace, Version], Path]
     exports: bool
 
@@ -56,6 +71,7 @@ class StoreCase:
 CASES = {
     "sources": StoreCase("sources", lambda ws: ws.sources, _add_source, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
     "datasets": StoreCase("datasets", lambda ws: ws.datasets, _add_dataset, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
+    "models": StoreCase("models", lambda ws: ws.models, _add_model, None, lambda ws, v: ws.models.artifact_path(v.content_hash), False),
 }
 
 
