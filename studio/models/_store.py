@@ -14,14 +14,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
 from studio import meta
-from studio.lake import atomic_replace
+from studio.errors import StudioError
+from studio.lake import atomic_replace, sha256_file
 from studio.models._artifacts import artifact_bytes, load_artifact, sha256_bytes
 from studio.versioned import AssetRef, Dependent, StoreServices, Version, VersionedStore, validate_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MODEL_NAMESPACE = "model"
 MODEL_FIX = "delete {them} first (`studio models delete NAME`), or keep the table"
@@ -72,6 +76,7 @@ class ModelStore(VersionedStore[ModelVersion]):
     def __init__(self, services: StoreServices, trusted: Callable[[], Sequence[str]]) -> None:
         super().__init__(services)
         self.root = services.root / "artifacts" / "models"
+        self.holdouts = services.root / "artifacts" / "holdouts"
         self._trusted = trusted
 
     def artifact_path(self, content_hash: str) -> Path:
@@ -126,6 +131,48 @@ class ModelStore(VersionedStore[ModelVersion]):
     def load(self, version: ModelVersion) -> Any:
         """The fitted pipeline of ``version``, after its sha256 and its types check out."""
         return load_artifact(version.path, version.content_hash, self._trusted())
+
+    # ------------------------------------------------------------ holdouts
+
+    def save_holdout(self, frame: "pd.DataFrame") -> dict[str, Any]:
+        """Keep the untouched holdout rows a version was scored on (the raw input columns and
+        the target), as a content-addressed Parquet file; returns what goes in the version's
+        ``info["holdout"]``: {"content_hash", "rows"}. Evaluation reads them back."""
+        self.holdouts.mkdir(parents=True, exist_ok=True)
+        temp = self.holdouts / f".{uuid.uuid4().hex}.tmp"
+        try:
+            frame.to_parquet(temp, index=False)
+            content_hash = sha256_file(temp)
+            target = self.holdouts / f"{content_hash}.parquet"
+            if target.exists():
+                temp.unlink()
+            else:
+                atomic_replace(temp, target)
+        finally:
+            temp.unlink(missing_ok=True)
+        return {"content_hash": content_hash, "rows": len(frame)}
+
+    def holdout(self, version: ModelVersion) -> "pd.DataFrame":
+        """The holdout rows of ``version``, after their sha256 checks out."""
+        import pandas as pd
+
+        held = version.info.get("holdout") or {}
+        path = self.holdouts / f"{held.get('content_hash')}.parquet"
+        if not held or not path.exists():
+            raise StudioError(f"model {version.name} v{version.version} has no holdout rows kept; train it again to evaluate it")
+        if sha256_file(path) != held["content_hash"]:
+            raise StudioError(f"the holdout rows of model {version.name} v{version.version} were changed on disk; train it again to evaluate it")
+        return pd.read_parquet(path)
+
+    def delete(self, name: str) -> list[int]:
+        """Delete a model and its versions; artifacts and holdouts no other version uses go too."""
+        holdouts = {str((v.info.get("holdout") or {}).get("content_hash")) for v in self.versions(name)}
+        deleted = super().delete(name)
+        with self.engine.connect() as connection:
+            still = {str((row.info or {}).get("holdout", {}).get("content_hash")) for row in connection.execute(self._select())}
+        for content_hash in holdouts - still:
+            (self.holdouts / f"{content_hash}.parquet").unlink(missing_ok=True)
+        return deleted
 
     # ------------------------------------------------------------ dependents
 

@@ -55,3 +55,20 @@ def test_a_model_blocks_deleting_its_training_data(workspace, files):
     assert workspace.sources.rename("orders", "old_orders").name == "old_orders"  # lineage is by id
     workspace.models.delete("eta")
     assert workspace.sources.delete("old_orders") == [1]
+
+
+def test_holdout_rows_are_kept_checked_and_released_with_the_last_version(workspace):
+    frame = pd.DataFrame({"x": [1.0, 2.0], "y": [2.0, 4.0]})
+    held = workspace.models.save_holdout(frame)
+    version, _, _ = _registered(workspace)
+    info = {**version.info, "holdout": held}
+    other, _ = workspace.models.register("eta_b", workspace.models.serialize(LinearRegression().fit(frame[["x"]], frame["y"])), info, {})
+    assert workspace.models.holdout(other).equals(frame)
+    path = workspace.models.holdouts / f"{held['content_hash']}.parquet"
+    path.write_bytes(path.read_bytes()[:-3] + b"xyz")
+    with pytest.raises(StudioError, match="were changed on disk"):
+        workspace.models.holdout(other)
+    with pytest.raises(StudioError, match="has no holdout rows kept"):
+        workspace.models.holdout(version)
+    workspace.models.delete("eta_b")
+    assert not path.exists()
