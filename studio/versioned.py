@@ -122,6 +122,10 @@ class Version:
     def ref(self, namespace: str, whole: bool = False) -> AssetRef:
         return AssetRef(namespace, self.kind, self.asset_id, self.name, None if whole else self.version)
 
+    def lineage(self) -> dict[str, Any]:
+        """How another version's origin names this one: by asset id, which survives renames."""
+        return {"name": self.name, "kind": self.kind, "asset_id": self.asset_id, "version": self.version, "content_hash": self.content_hash}
+
 
 V = TypeVar("V", bound=Version)
 

@@ -23,6 +23,7 @@ from studio.versioned import AssetRef, Dependent, StoreServices, VersionedStore
 if TYPE_CHECKING:
     from studio.datasets import DatasetStore, ReviewStore
     from studio.features import FeatureRecipeStore
+    from studio.models import ModelStore
     from studio.sources import SourceStore
     from studio.tables import TableStore
 
@@ -167,8 +168,16 @@ class Workspace:
 
         return FeatureRecipeStore(self.services)
 
+    @cached_property
+    def models(self) -> "ModelStore":
+        from studio.features import TRUSTED_TYPES as FEATURE_TYPES
+        from studio.models import ModelStore, trusted_types
+
+        # The allow-list of model artifacts: the base types plus what each stage declares.
+        return ModelStore(self.services, trusted=lambda: trusted_types(FEATURE_TYPES))
+
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
-        return [self.sources, self.datasets, self.features]
+        return [self.sources, self.datasets, self.features, self.models]
 
     def dependents(self, ref: AssetRef, connection: sa.Connection) -> list[Dependent]:
         """Everything any store keeps that refers to ``ref`` (each store answers for its own)."""

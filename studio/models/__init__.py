@@ -6,10 +6,14 @@ serving and monitoring read."""
 from studio.models._artifacts import BASE_TRUSTED_TYPES, artifact_bytes, load_artifact, save_artifact, trusted_types
 from studio.models._expectations import EXPECTATIONS_FORMAT, expectation_drift, input_expectations, psi, worst_drift
 from studio.models._signature import SIGNATURE_FORMAT, check_frame, column_kind, conform_frame, input_signature
+from studio.models._store import MODEL_NAMESPACE, ModelStore, ModelVersion
 
 __all__ = [
     "BASE_TRUSTED_TYPES",
     "EXPECTATIONS_FORMAT",
+    "MODEL_NAMESPACE",
+    "ModelStore",
+    "ModelVersion",
     "SIGNATURE_FORMAT",
     "artifact_bytes",
     "check_frame",

@@ -1,8 +1,8 @@
 """The stores the contract suite runs against (tests/unit/test_store_contract.py), each as a
-case: how to add a version with distinct content, and how to make something that depends on
-an asset (None while nothing can), and where a version's payload is (None for a store that
-keeps its versions in the metadata DB only). A new store (models, deployments) adds one case
-here."""
+case: how to add a version with distinct content, how to make something that blocks renaming
+and deleting an asset (None while nothing does), and where a version's payload is (None for a
+store that keeps its versions in the metadata DB only). A new store (deployments) adds one
+case here."""
 
 from __future__ import annotations
 
@@ -44,6 +44,21 @@ def _add_feature_recipe(workspace: Workspace, name: str, variant: int) -> Versio
     return workspace.features.save(name, recipe).recipe
 
 
+_ARTIFACTS: dict[int, bytes] = {}  # per variant, so that adding a variant again adds the same bytes
+
+
+def _add_model(workspace: Workspace, name: str, variant: int) -> Version:
+    """A model fitted on ``variant``'s rows, registered as the next version of ``name``."""
+    if variant not in _ARTIFACTS:
+        from sklearn.linear_model import LinearRegression
+
+        frame = _frame(variant)
+        model = LinearRegression().fit(frame[["id"]], frame["id"] * variant)
+        _ARTIFACTS[variant] = workspace.models.serialize(model)
+    version, _ = workspace.models.register(name, _ARTIFACTS[variant], {"task": "regression", "target": "id"}, {"kind": "test"})
+    return version
+
+
 def _recipe_reading(workspace: Workspace, name: str) -> Callable[[], None]:
     """Save a consolidation recipe that reads ``name``; returns what removes it again."""
     recipe = Recipe.from_json({"name": f"reads_{name}", "output": f"from_{name}", "inputs": [name]})
@@ -56,16 +71,17 @@ class StoreCase:
     name: str
     store: Callable[[Workspace], VersionedStore]
     add: Callable[[Workspace, str, int], Version]
-    depend: Callable[[Workspace, str], Callable[[], None]] | None
-    payload: Callable[[Workspace, Version], Path] | None
+    depend: Callable[[Workspace, str], Callable[[], None]] | None  # None: nothing blocks both renaming and deleting it yet
+    payload: Callable[[Workspace, Version], Path] | None  # None: its versions are metadata only
     exports: bool
 
 
 CASES = {
     "sources": StoreCase("sources", lambda ws: ws.sources, _add_source, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
     "datasets": StoreCase("datasets", lambda ws: ws.datasets, _add_dataset, _recipe_reading, lambda ws, v: ws.lake.table_path(v.content_hash), True),
-    # Nothing depends on a feature recipe yet (model versions will); its versions are metadata only.
+    # A model version blocks deleting its feature recipe, not renaming it (it refers to it by id).
     "feature_recipes": StoreCase("feature_recipes", lambda ws: ws.features, _add_feature_recipe, None, None, False),
+    "models": StoreCase("models", lambda ws: ws.models, _add_model, None, lambda ws, v: ws.models.artifact_path(v.content_hash), False),
 }
 
 

@@ -11,8 +11,8 @@ from studio import NotFound, StudioError
 from tests.helpers.store_cases import CASES, add_in_process
 
 every_store = pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
-exporting_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.exports], ids=[n for n, c in CASES.items() if c.exports])
 depended_on_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.depend], ids=[n for n, c in CASES.items() if c.depend])
+exporting_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.exports], ids=[n for n, c in CASES.items() if c.exports])
 payload_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.payload], ids=[n for n, c in CASES.items() if c.payload])
 
 
