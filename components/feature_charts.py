@@ -45,37 +45,43 @@ def _distribution(values: pd.Series, color: str, name: str) -> go.Histogram | go
     return go.Bar(x=labels, y=counts, marker_color=color, name=name)
 
 
-def _binary(frame: pd.DataFrame) -> bool:
-    return not frame.empty and bool(frame.isin([0.0, 1.0]).all().all())
+def _binary_columns(frame: pd.DataFrame) -> list[str]:
+    """The 0/1 columns (missing indicators, one-hot columns) of a treatment's output."""
+    return [c for c in frame.columns if frame[c].isin([0.0, 1.0]).all()]
 
 
 def before_after_figure(name: str, before: pd.Series, after: pd.DataFrame) -> go.Figure:
-    """Two panels: the raw values of feature ``name`` on the sample, and the model columns
-    its treatment makes of them (0/1 columns as the share of rows that are 1, others as
-    overlaid histograms)."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Before: the raw values", "After: what the model sees"), horizontal_spacing=0.12)
-    figure.add_trace(_distribution(before, BEFORE, name), row=1, col=1)
+    """The raw values of feature ``name`` on the sample, then the model columns its treatment
+    makes of them: numbers as histograms (overlaid when several), 0/1 columns (indicators,
+    one-hot) as the share of rows that are 1, each kind in a panel of its own."""
+    binary = _binary_columns(after)
+    values = [c for c in after.columns if c not in binary]
+    panels = ["Before: the raw values"] + (["After: numbers the model sees"] if values else []) + (["After: 0/1 columns"] if binary else [])
+    if after.empty:
+        panels.append("After: left out")
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=panels, horizontal_spacing=0.1)
+    figure.add_trace(_distribution(before, BEFORE, name).update(showlegend=False), row=1, col=1)
     figure.update_xaxes(title_text=name, row=1, col=1)
     figure.update_yaxes(title_text="sampled rows", row=1, col=1)
+    col = 2
+    if values:
+        for index, column in enumerate(values):
+            figure.add_trace(go.Histogram(x=after[column], nbinsx=BINS, name=_label(column), opacity=0.6 if len(values) > 1 else 0.85,
+                                          marker_color=AFTER if index == 0 else None, showlegend=len(values) > 1), row=1, col=col)  # fmt: skip
+        figure.update_xaxes(title_text="model input value", row=1, col=col)
+        figure.update_yaxes(title_text="sampled rows", row=1, col=col)
+        col += 1
+    if binary:
+        shares = after[binary].mean().round(4)
+        figure.add_trace(go.Bar(x=[_label(c) for c in binary], y=shares, text=[f"{v:.1%}" for v in shares], textposition="outside",
+                                marker_color=AFTER, showlegend=False), row=1, col=col)  # fmt: skip
+        figure.update_xaxes(title_text="model column", type="category", row=1, col=col)
+        figure.update_yaxes(title_text="share of rows that are 1", range=[0, 1], row=1, col=col)
     if after.empty:
-        figure.add_annotation(text="left out: the model does not see it", xref="x2 domain", yref="y2 domain", x=0.5, y=0.5, showarrow=False)
-        figure.update_xaxes(visible=False, row=1, col=2)
-        figure.update_yaxes(visible=False, row=1, col=2)
-    elif _binary(after):
-        figure.add_trace(go.Bar(x=[_label(c) for c in after.columns], y=after.mean().round(4), marker_color=AFTER, name="share of 1s"), row=1, col=2)
-        figure.update_xaxes(title_text="model column", type="category", row=1, col=2)
-        figure.update_yaxes(title_text="share of rows that are 1", range=[0, 1], row=1, col=2)
-    else:
-        for index, column in enumerate(after.columns):
-            figure.add_trace(go.Histogram(x=after[column], nbinsx=BINS, name=_label(column), opacity=0.6 if len(after.columns) > 1 else 0.85,
-                                          marker_color=AFTER if index == 0 else None), row=1, col=2)  # fmt: skip
-        figure.update_layout(barmode="overlay")
-        figure.update_xaxes(title_text="model input value", row=1, col=2)
-        figure.update_yaxes(title_text="sampled rows", row=1, col=2)
-    figure.update_layout(
-        height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white",
-        showlegend=not after.empty and not _binary(after) and len(after.columns) > 1, legend={"orientation": "h", "y": -0.25},
-    )  # fmt: skip
+        figure.add_annotation(text="the model does not see it", xref=f"x{col} domain", yref=f"y{col} domain", x=0.5, y=0.5, showarrow=False)
+        figure.update_xaxes(visible=False, row=1, col=col)
+        figure.update_yaxes(visible=False, row=1, col=col)
+    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white", barmode="overlay", legend={"orientation": "h", "y": -0.25})
     return figure
 
 
@@ -92,7 +98,9 @@ def values_figure(name: str, values: pd.Series | np.ndarray) -> go.Figure:
 
 def proof_overview_figure(proof: dict[str, Any]) -> go.Figure:
     """Every feature ranked by its mutual information with the target (strongest on top),
-    coloured by verdict, with the one-feature score beside it in the hover."""
+    coloured by verdict, with the one-feature score beside it in the hover. A leak that
+    dwarfs the rest is cut at the axis's end (its value written on it), so the others stay
+    readable."""
     features = proof["features"]
     metric = METRIC_NAMES.get(proof["metric"], proof["metric"])
     ranked = list(reversed(features))
@@ -102,11 +110,17 @@ def proof_overview_figure(proof: dict[str, Any]) -> go.Figure:
         + f"<br>missing {f['missing_rate']:.1%}"
         for f in ranked
     ]
+    strengths = sorted((f["mutual_info"] for f in features), reverse=True)
+    cut = strengths[1] * 1.4 if len(strengths) > 1 and strengths[1] > 0 and strengths[0] > 3 * strengths[1] else None
+    labels = [f"{f['mutual_info']:.2f} →" if cut is not None and f["mutual_info"] > cut else "" for f in ranked]
     figure = go.Figure(go.Bar(
-        x=[f["mutual_info"] for f in ranked], y=[f["name"] for f in ranked], orientation="h",
-        marker_color=[VERDICT_COLORS[f["verdict"]] for f in ranked], hovertext=hover, hoverinfo="text",
+        x=[min(f["mutual_info"], cut) if cut is not None else f["mutual_info"] for f in ranked], y=[f["name"] for f in ranked], orientation="h",
+        marker_color=[VERDICT_COLORS[f["verdict"]] for f in ranked], hovertext=hover, hoverinfo="text", text=labels, textposition="inside",
+        insidetextanchor="end", textfont={"size": 12, "color": "white"},
     ))  # fmt: skip
     figure.update_yaxes(type="category", title_text="feature")
+    if cut is not None:
+        figure.update_xaxes(range=[0, cut])
     figure.update_layout(
         title={"text": f"Features ranked by what they tell about {proof['target']}", "x": 0, "font": {"size": 15}},
         xaxis_title="mutual information with the target (nats, above chance)",

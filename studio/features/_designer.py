@@ -8,6 +8,7 @@ recipe file with, say, ``log`` before ``clip`` reads back in that order once edi
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -17,8 +18,10 @@ import pandas as pd
 from studio.errors import StudioError
 from studio.features._compile import compile_pipeline
 from studio.features._frame_steps import DeriveFeatures
+from studio.features._kinds import named_like_identifier
 from studio.features._recipe import FeatureRecipe
 from studio.features._steps import DEFAULT_STEPS, parse_steps
+from studio.tables import column_kind
 
 PREVIEW_OUTPUTS = 8
 
@@ -141,3 +144,67 @@ def feature_preview(sample: pd.DataFrame, recipe: FeatureRecipe, name: str, task
     pipeline = compile_pipeline(alone, task).fit(rows, rows[recipe.target])
     after = pd.DataFrame(np.asarray(pipeline.transform(sample), dtype=float), columns=[str(c) for c in pipeline.get_feature_names_out()], index=sample.index)
     return before, after.iloc[:, :PREVIEW_OUTPUTS]
+
+
+# ------------------------------------------------------------ editing a recipe's JSON
+# Each returns a new recipe JSON and replaces what it names (never appends a second one), so a
+# click that lands twice changes nothing more; the caller checks the result with from_json.
+
+
+def with_column(spec: dict[str, Any], name: str, kind: str, steps: list[dict[str, Any]], drop: bool) -> dict[str, Any]:
+    """``spec`` with column ``name`` treated as ``kind`` by ``steps`` (or dropped)."""
+    return {**spec, "columns": {**spec["columns"], name: {"kind": kind, "drop": drop, "steps": steps}}}
+
+
+def with_item(spec: dict[str, Any], section: str, item: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with ``item`` as the entry of that name in ``section`` (expressions or
+    aggregates): in the same place when it is there, else last."""
+    items = list(spec.get(section) or [])
+    names = [i["name"] for i in items]
+    if item["name"] in names:
+        items[names.index(item["name"])] = item
+    else:
+        items.append(item)
+    return {**spec, section: items}
+
+
+def without_item(spec: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+    return {**spec, section: [i for i in spec.get(section) or [] if i["name"] != name], "rejected": [r for r in spec.get("rejected") or [] if r != name]}
+
+
+def with_rejected(spec: dict[str, Any], name: str, rejected: bool) -> dict[str, Any]:
+    """``spec`` with feature ``name`` left out (``rejected``) or brought back."""
+    names = [r for r in spec.get("rejected") or [] if r != name]
+    return {**spec, "rejected": sorted([*names, name]) if rejected else names}
+
+
+def same_but_rejected(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two recipe JSONs differ at most in the features they leave out: a proof of one
+    is a proof of the other (the proof measures every feature, left out or not)."""
+    return {k: v for k, v in a.items() if k != "rejected"} == {k: v for k, v in b.items() if k != "rejected"}
+
+
+def event_tables(tables: dict[str, list[dict[str, Any]]], rows: str) -> list[str]:
+    """The tables an aggregate over ``rows``'s entities may read, the likeliest first: those
+    with a time column and a key column named like an identifier shared with ``rows``, then
+    those with a time column, then the rest (each group in the order given, ``rows`` itself
+    after the others)."""
+    row_columns = {c["name"] for c in tables[rows]}
+
+    def rank(name: str) -> int:
+        columns = tables[name]
+        timed = any(column_kind(c["type"]) == "temporal" for c in columns)
+        keyed = any(c["name"] in row_columns and named_like_identifier(c["name"]) for c in columns)
+        return 0 if timed and keyed else 1 if timed else 2
+
+    return sorted(tables, key=lambda name: (rank(name), name == rows))
+
+
+def entity_keys(events: list[dict[str, Any]], rows: list[dict[str, Any]], row_identifiers: Collection[str] = ()) -> list[str]:
+    """The columns an event table shares with the rows that may key an aggregate (no times,
+    no floating numbers): those named like an identifier first, but the ``row_identifiers``
+    (a column that names each row, like an order id, is no entity others share) last."""
+    row_types = {c["name"]: c["type"] for c in rows}
+    shared = [c["name"] for c in events if c["name"] in row_types and column_kind(c["type"]) in ("text", "numeric", "boolean")
+              and not c["type"].upper().startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL"))]  # fmt: skip
+    return sorted(shared, key=lambda name: (name in row_identifiers, not named_like_identifier(name)))

@@ -30,15 +30,17 @@ def test_before_after_shows_raw_values_and_model_columns():
     before = pd.Series([1.0, 2.0, None, 4.0])
     after = pd.DataFrame({"x": [-1.0, 0.0, 0.1, 1.2], "x__missing": [0.0, 0.0, 1.0, 0.0]})
     figure = before_after_figure("x", before, after)
-    assert [t.type for t in figure.data] == ["histogram", "histogram", "histogram"]
+    assert [t.type for t in figure.data] == ["histogram", "histogram", "bar"]  # raw values, the number, the indicator
+    assert [a.text for a in figure.layout.annotations] == ["Before: the raw values", "After: numbers the model sees", "After: 0/1 columns"]
     assert figure.layout.xaxis.title.text == "x" and figure.layout.yaxis.title.text == "sampled rows"
-    assert figure.layout.xaxis2.title.text == "model input value" and figure.layout.showlegend
+    assert figure.layout.xaxis2.title.text == "model input value" and figure.layout.yaxis3.title.text == "share of rows that are 1"
+    assert list(figure.data[2].x) == ["x__missing"] and list(figure.data[2].y) == [0.25]
     one_hot = pd.DataFrame({"w=rain": [1.0, 0.0, 0.0, 1.0], "w=clear": [0.0, 1.0, 1.0, 0.0]})
     bars = before_after_figure("w", pd.Series(["rain", "clear", "clear", "rain"]), one_hot)
     assert bars.data[0].type == "bar" and list(bars.data[0].x) == ["rain", "clear"] and list(bars.data[0].y) == [2, 2]
-    assert list(bars.data[1].y) == [0.5, 0.5] and bars.layout.yaxis2.title.text == "share of rows that are 1"
+    assert len(bars.data) == 2 and list(bars.data[1].y) == [0.5, 0.5] and bars.layout.xaxis2.title.text == "model column"
     left_out = before_after_figure("w", pd.Series(["a"]), pd.DataFrame(index=[0]))
-    assert len(left_out.data) == 1 and left_out.layout.annotations[-1].text == "left out: the model does not see it"
+    assert len(left_out.data) == 1 and left_out.layout.annotations[-1].text == "the model does not see it"
 
 
 def test_value_counts_pool_the_rest_and_name_missing_values():
@@ -60,6 +62,8 @@ def test_proof_overview_ranks_strongest_on_top_coloured_by_verdict():
     assert list(bar.marker.color) == [VERDICT_COLORS["warn"], VERDICT_COLORS["accept"], VERDICT_COLORS["reject"]]
     assert figure.layout.xaxis.title.text.startswith("mutual information") and figure.layout.yaxis.title.text == "feature"
     assert "one-feature R² —" in bar.hovertext[0]
+    assert list(bar.x) == [0.0, 0.3, 0.42] and list(bar.text) == ["", "", "2.10 →"]  # the leak is cut so the rest stay readable
+    assert figure.layout.xaxis.range == (0, 0.42)
     assert verdict_counts(PROOF) == {"accept": 1, "warn": 1, "reject": 1}
 
 

@@ -7,7 +7,20 @@ import pytest
 
 from studio import StudioError
 from studio.features import FeatureRecipe
-from studio.features._designer import checked_steps, default_steps, feature_preview, treatment_form, treatment_steps
+from studio.features._designer import (
+    checked_steps,
+    default_steps,
+    entity_keys,
+    event_tables,
+    feature_preview,
+    same_but_rejected,
+    treatment_form,
+    treatment_steps,
+    with_column,
+    with_item,
+    with_rejected,
+    without_item,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,3 +83,34 @@ def test_preview_before_and_after_each_kind_of_feature(sample):
     assert before.equals(sample["w"]) and after.empty
     with pytest.raises(StudioError, match="no feature 'z'"):
         feature_preview(sample, recipe, "z")
+
+
+def test_editing_a_recipe_replaces_never_appends():
+    spec = FeatureRecipe.from_json({"target": "y", "columns": {"x": {"kind": "numeric"}}}).to_json()
+    item = {"name": "double_x", "expr": "x * 2"}
+    once = with_item(spec, "expressions", item)
+    assert with_item(once, "expressions", item) == once and len(once["expressions"]) == 1
+    changed = with_item(once, "expressions", {"name": "double_x", "expr": "x * 3"})
+    assert [e["expr"] for e in changed["expressions"]] == ["x * 3"]
+    rejected = with_rejected(with_rejected(changed, "x", True), "x", True)
+    assert rejected["rejected"] == ["x"] and with_rejected(rejected, "x", False)["rejected"] == []
+    assert same_but_rejected(rejected, changed) and not same_but_rejected(once, changed)
+    removed = without_item(with_rejected(changed, "double_x", True), "expressions", "double_x")
+    assert removed["expressions"] == [] and removed["rejected"] == []
+    dropped = with_column(spec, "x", "numeric", [], True)
+    assert FeatureRecipe.from_json(dropped).columns["x"].drop and spec["columns"]["x"]["drop"] is False  # a copy, not a change
+
+
+def test_event_tables_and_entity_keys_likeliest_first():
+    rows = [{"name": "order_id", "type": "VARCHAR"}, {"name": "shop_id", "type": "VARCHAR"}, {"name": "source", "type": "VARCHAR"},
+            {"name": "at", "type": "TIMESTAMP"}, {"name": "price", "type": "DOUBLE"}, {"name": "items", "type": "BIGINT"}]
+    tables = {
+        "couriers": [{"name": "source", "type": "VARCHAR"}, {"name": "speed", "type": "DOUBLE"}],
+        "raw": [{"name": "source", "type": "VARCHAR"}, {"name": "at", "type": "TIMESTAMP"}],
+        "orders": [*rows],
+        "rows": rows,
+    }
+    assert event_tables(tables, "rows") == ["orders", "rows", "raw", "couriers"]
+    assert event_tables({"rows": rows, **tables}, "rows")[:2] == ["orders", "rows"]  # the rows themselves after another event table
+    assert entity_keys(tables["orders"], rows) == ["order_id", "shop_id", "source", "items"]  # no time, no floating numbers
+    assert entity_keys(tables["orders"], rows, {"order_id"}) == ["shop_id", "source", "items", "order_id"]
