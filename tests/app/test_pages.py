@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from studio import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE_FILES = {path.stem: path.relative_to(ROOT).as_posix() for path in (ROOT / "pages").glob("*/*.py")}
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def open_page(page: str) -> AppTest:
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     app.run()
     if page != "overview":
-        app.switch_page(f"app_pages/{page}.py").run()
+        app.switch_page(PAGE_FILES[page]).run()
     assert not app.exception, app.exception
     return app
 

@@ -383,4 +383,4 @@ if recipe is not None:
     with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
         st.code(json.dumps(recipe.to_json(), indent=2), language="json")
 if any(d.origin.get("recipe") == state.get("rc_name") for d in store.list()):
-    st.page_link("app_pages/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")
+    st.page_link("pages/data/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")

@@ -86,7 +86,7 @@ def diff_tab(table: TableVersion, versions: list[TableVersion]) -> None:
 datasets = store.list()
 if not datasets:
     st.info("No datasets yet. Build one on the Consolidate page (or with `studio dedupe` / `studio consolidate run`).")
-    st.page_link("app_pages/consolidate.py", label="Go to Consolidate", icon=":material/merge:")
+    st.page_link("pages/data/consolidate.py", label="Go to Consolidate", icon=":material/merge:")
 else:
     names = [d.name for d in datasets]
     if st.session_state.get("selected_dataset") not in names:

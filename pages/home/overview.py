@@ -33,7 +33,7 @@ if not sources:
         with user_errors():
             track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
             st.rerun()
-    right.page_link("app_pages/sources.py", label="Add your own source", icon=":material/add:")
+    right.page_link("pages/data/sources.py", label="Add your own source", icon=":material/add:")
 else:
     st.markdown(
         "1. **Inspect each source's profile** on the Sources page: types, missing values, distributions, top values.\n"
@@ -44,9 +44,9 @@ else:
         "4. **Follow long work on the Jobs page**: ingest, profiling, scoring and builds run in the background and survive reloads."
     )
     left, middle, right = st.columns(3)
-    left.page_link("app_pages/sources.py", label="Open Sources", icon=":material/database:")
-    middle.page_link("app_pages/consolidate.py", label="Open Consolidate", icon=":material/merge:")
-    right.page_link("app_pages/datasets.py", label="Open Datasets", icon=":material/table_view:")
+    left.page_link("pages/data/sources.py", label="Open Sources", icon=":material/database:")
+    middle.page_link("pages/data/consolidate.py", label="Open Consolidate", icon=":material/merge:")
+    right.page_link("pages/data/datasets.py", label="Open Datasets", icon=":material/table_view:")
 
     st.subheader("Sources")
     table = pd.DataFrame(
@@ -85,4 +85,4 @@ if jobs:
         width="stretch",
         column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")},
     )
-    st.page_link("app_pages/jobs.py", label="All jobs", icon=":material/pending_actions:")
+    st.page_link("pages/operations/jobs.py", label="All jobs", icon=":material/pending_actions:")
