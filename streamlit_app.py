@@ -6,11 +6,16 @@ rule: on a fresh server, a deep link such as /sources would run that file on its
 skipping this entrypoint (its page config, navigation and sidebar).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from components.layout import sidebar
 
-st.set_page_config(page_title="Studio", page_icon=":material/hub:", layout="wide")
+# A local file: a material-icon favicon is fetched from the internet, which fails offline.
+ICON = Path(__file__).parent / "assets" / "icon.png"
+
+st.set_page_config(page_title="Studio", page_icon=str(ICON), layout="wide")
 
 navigation = st.navigation(
     {
