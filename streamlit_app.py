@@ -1,9 +1,9 @@
 """Studio's entrypoint: navigation over pages/ in pipeline order and the shared sidebar.
 
 The page files live one level down, in one folder per navigation section (pages/data/,
-pages/operations/, ...). A file directly in pages/ would be found by Streamlit's old folder
-rule: on a fresh server, a deep link such as /sources would run that file on its own,
-skipping this entrypoint (its page config, navigation and sidebar).
+pages/operations/, ...), out of reach of Streamlit's old folder rule, which would run a file
+directly in pages/ on its own for a deep link, skipping this entrypoint; `studio app` also
+switches that rule off (components/server.py).
 """
 
 from pathlib import Path

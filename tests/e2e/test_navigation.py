@@ -12,18 +12,20 @@ from tests.helpers.servers import app_server
 
 pytestmark = pytest.mark.e2e
 
-# Every page but the default one (the root URL), as a deep link and the heading it shows.
 PROBE = re.compile(r"/\w+/_stcore/(health|host-config)$")
+# Every page but the default one (the root URL), as a deep link and the heading it shows.
 DEEP_LINKS = {"sources": "Sources", "consolidate": "Consolidate", "datasets": "Datasets", "jobs": "Jobs", "settings": "Settings"}
 
 
 @pytest.mark.parametrize("path", list(DEEP_LINKS))
 def test_a_deep_link_on_a_fresh_server_runs_through_the_entrypoint(page: Page, tmp_path: Path, path: str) -> None:
-    """Guards the page layout (pages/<section>/<page>.py, never pages/<page>.py): on a server
-    that has run no script yet, Streamlit's old folder rule finds a file directly in pages/ by
-    its name and runs it alone, skipping streamlit_app.py, so the browser gets Streamlit's
-    file-name menu instead of the studio's sections (checked: this test fails with
-    pages/jobs.py). Hence one fresh server per link, opened before anything else."""
+    """Guards deep links on a server that has run no script yet, so one fresh server per link,
+    opened before anything else. Streamlit's old folder rule is on for a process's first
+    session when a pages/ folder sits beside the entrypoint, and `studio app` switches it off
+    (components/server.py). Without that switch (checked once each): a page one folder down
+    (pages/data/sources.py) runs under a "Page not found" dialog that blocks the page, and a
+    file directly in pages/ (pages/jobs.py) runs alone, skipping streamlit_app.py, under
+    Streamlit's file-name menu."""
     with app_server(tmp_path / "ws") as url:
         page.goto(f"{url}/{path}")
         expect(page.get_by_role("heading", name=DEEP_LINKS[path])).to_be_visible()
@@ -33,6 +35,8 @@ def test_a_deep_link_on_a_fresh_server_runs_through_the_entrypoint(page: Page, t
             expect(navigation.get_by_text(section, exact=True)).to_be_visible()
         expect(navigation.get_by_role("link")).to_have_count(6)
         expect(page.get_by_test_id("stSidebar").get_by_text("Workspace")).to_be_visible()  # the entrypoint's sidebar
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        expect(page.get_by_role("dialog")).to_have_count(0)
 
 
 def test_pages_load_nothing_from_outside_and_log_no_errors(page: Page, tmp_path: Path) -> None:
