@@ -7,8 +7,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.jobs_view import finished_messages, pending_jobs
 from studio import StudioError, Workspace
 from studio.workspace import default_root
+
+FLASH_KEY = "flash_error"
 
 
 @st.cache_resource(show_spinner=False)
@@ -28,6 +31,28 @@ def user_errors() -> Iterator[None]:
         yield
     except StudioError as exc:
         st.error(exc.message, icon=":material/error:")
+
+
+def flash_errors() -> None:
+    """An error kept by a button callback, shown once (in one container, so the elements
+    below keep their place)."""
+    with st.container():
+        if FLASH_KEY in st.session_state:
+            st.error(st.session_state.pop(FLASH_KEY), icon=":material/error:")
+
+
+def page_header(title: str, caption: str | None = None) -> Workspace:
+    """The top of a page: its title, then what this tab's callbacks and jobs have to say (an
+    error kept by a callback, how finished jobs ended, progress of running ones). Returns the
+    workspace."""
+    current = workspace()
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    flash_errors()
+    finished_messages(current)
+    pending_jobs(current)
+    return current
 
 
 def sidebar() -> None:

@@ -8,21 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import track
-from components.layout import ago, count_column, human_bytes, user_errors
+from components.layout import FLASH_KEY, ago, count_column, human_bytes, user_errors
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 from studio import StudioError, Workspace
 from studio.tables import TableStore, TableVersion
-
-FLASH_KEY = "flash_error"
-
-
-def flash_errors() -> None:
-    """An error kept by a button callback, shown once (in one container, so the elements
-    below keep their place)."""
-    with st.container():
-        if FLASH_KEY in st.session_state:
-            st.error(st.session_state.pop(FLASH_KEY), icon=":material/error:")
-
 
 def run_and_select(action: Callable[[], Any], selection_key: str, selected: str | None) -> None:
     """A button callback: do ``action`` and select ``selected``; a StudioError is kept to show

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import match_weight_figure, probability_to_weight
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import count_column, user_errors, workspace
+from components.jobs_view import track
+from components.layout import count_column, page_header, user_errors
 from components.recipe_form import (
     OP_LABELS,
     fuzzy_config_editor,
@@ -21,21 +21,19 @@ from components.recipe_form import (
     step_text,
     survivorship_editor,
 )
-from components.table_view import flash_errors, run_and_select
+from components.table_view import run_and_select
 from studio import StudioError
 from studio.consolidate import OPS
 from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
 from studio.tables import lake_tables
 
-current = workspace()
+current = page_header(
+    "Consolidate",
+    "Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.",
+)
 store = current.datasets
 reviews = ReviewStore(current)
 state = st.session_state
-st.title("Consolidate")
-st.caption("Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.")
-flash_errors()
-finished_messages(current)
-pending_jobs(current)
 
 tables = {t.name: t for t in [*current.sources.list(), *store.list()]}
 if not tables:

@@ -4,18 +4,14 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import lineage_dot
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, count_column, user_errors, workspace
-from components.table_view import flash_errors, table_detail
+from components.jobs_view import track
+from components.layout import ago, count_column, page_header, user_errors
+from components.table_view import table_detail
 from studio.datasets import Recipe
 from studio.tables import TableVersion
 
-current = workspace()
+current = page_header("Datasets")
 store = current.datasets
-st.title("Datasets")
-flash_errors()
-finished_messages(current)
-pending_jobs(current)
 
 
 def lineage_tab(table: TableVersion, versions: list[TableVersion]) -> None:

@@ -6,19 +6,14 @@ from typing import BinaryIO
 import pandas as pd
 import streamlit as st
 
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, count_column, user_errors, workspace
-from components.table_view import flash_errors, table_detail
+from components.jobs_view import track
+from components.layout import ago, count_column, page_header, user_errors
+from components.table_view import table_detail
 from studio import StudioError
 from studio.sources import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types, suggest_name
 
-current = workspace()
+current = page_header("Sources")
 store = current.sources
-st.title("Sources")
-flash_errors()
-
-finished_messages(current)
-pending_jobs(current)
 
 
 def read_options(key: str, sheets: list[str] | None = None) -> ReadOptions | None:

@@ -3,12 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, count_column, human_bytes, user_errors, workspace
+from components.jobs_view import track
+from components.layout import ago, count_column, human_bytes, page_header, user_errors
 
-current = workspace()
-st.title("Overview")
-st.caption("Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
+current = page_header("Overview", "Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
 
 sources = current.sources.list()
 datasets = current.datasets.list()
@@ -21,9 +19,6 @@ columns[1].metric("Rows across sources", f"{sum(s.rows for s in sources):,}")
 columns[2].metric("Datasets", len(datasets))
 columns[3].metric("Jobs running", summary["jobs"].get("running", 0) + summary["jobs"].get("queued", 0))
 columns[4].metric("Jobs failed", summary["jobs"].get("failed", 0))
-
-finished_messages(current)
-pending_jobs(current)
 
 st.subheader("What to do next")
 if not sources:

@@ -6,11 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import job_status_line
-from components.layout import ago, user_errors, workspace
+from components.layout import ago, page_header, user_errors
 
-current = workspace()
-st.title("Jobs")
-st.caption("Ingest, profiling and other long work run in their own processes: they survive page reloads and app restarts.")
+current = page_header("Jobs", "Ingest, profiling and other long work run in their own processes: they survive page reloads and app restarts.")
 
 
 @st.fragment(run_every=2.0)
