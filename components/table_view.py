@@ -7,24 +7,36 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.jobs_view import track
-from components.layout import FLASH_KEY, ago, count_column, human_bytes, user_errors
+from components.jobs_view import HEAD, track
+from components.layout import ago, count_column, human_bytes, keep_error, outcome, user_errors
 from components.profile_charts import histogram_figure, missing_values_figure, summary_rows, top_values_figure
 from studio import StudioError, Workspace
 from studio.tables import TableStore, TableVersion
 
-def run_and_select(action: Callable[[], Any], selection_key: str, selected: str | None) -> None:
+RENAMED, DELETED = "rename", "delete"
+PLACES = (RENAMED, DELETED)  # where the detail view shows its outcomes (for page_header)
+
+
+def run_and_select(action: Callable[[], Any], selection_key: str, selected: str | None, place: str = HEAD) -> None:
     """A button callback: do ``action`` and select ``selected``; a StudioError is kept to show
-    on the next run (callbacks run before widgets exist, so the selection can change)."""
+    at ``place`` on the next run (callbacks run before widgets exist, so the selection can
+    change)."""
     try:
         action()
     except StudioError as exc:
-        st.session_state[FLASH_KEY] = exc.message
+        keep_error(exc.message, place)
         return
     if selected is None:
         st.session_state.pop(selection_key, None)
     else:
         st.session_state[selection_key] = selected
+
+
+def rename_table(store: TableStore, name: str, selection_key: str) -> None:
+    """Rename button callback. The new name is read from the field when the click arrives (a
+    name captured when the button was drawn can be a run older than the text typed)."""
+    new_name = st.session_state[f"rename_{name}"]
+    run_and_select(lambda: store.rename(name, new_name), selection_key, new_name, RENAMED)
 
 
 def export_version(store: TableStore, name: str, version: int) -> None:
@@ -43,7 +55,7 @@ def export_version(store: TableStore, name: str, version: int) -> None:
 def confirm_delete(store: TableStore, name: str, versions: int, selection_key: str) -> None:
     st.write(f"Delete **{name}** and its {versions} version(s)? Files nothing else uses are removed. This cannot be undone.")
     left, right = st.columns(2)
-    if left.button("Delete", type="primary", key="confirm_delete", on_click=run_and_select, args=(lambda: store.delete(name), selection_key, None)):
+    if left.button("Delete", type="primary", key="confirm_delete", on_click=run_and_select, args=(lambda: store.delete(name), selection_key, None, DELETED)):
         st.rerun()
     if right.button("Keep it", key="cancel_delete"):
         st.rerun()
@@ -133,14 +145,16 @@ def table_detail(
         new_name = st.text_input("New name", value=name, key=f"rename_{name}")
         st.button(
             "Rename", key=f"rename_button_{name}", disabled=new_name == name,
-            on_click=run_and_select, args=(lambda: store.rename(name, new_name), selection_key, new_name),
+            on_click=rename_table, args=(store, name, selection_key),
         )
+        outcome(current, RENAMED)
         target = st.text_input("Export to a path on this machine (.parquet or .csv)", key=f"export_{name}", placeholder="/tmp/export.parquet")
         st.checkbox("Replace the file if it exists", key=f"export_overwrite_{name}", help="Once only: unticked again after each export.")
         st.button("Export", key=f"export_button_{name}", disabled=not target, on_click=export_version, args=(store, name, table.version))
-        outcome = st.session_state.pop(f"export_outcome_{name}", None)
-        if outcome is not None:
-            (st.success if outcome[0] == "success" else st.error)(outcome[1])
+        exported = st.session_state.pop(f"export_outcome_{name}", None)
+        if exported is not None:
+            (st.success if exported[0] == "success" else st.error)(exported[1])
         st.divider()
         if st.button(f"Delete this {store.kind}…", key=f"delete_{name}", icon=":material/delete:"):
             confirm_delete(store, name, len(versions), selection_key)
+        outcome(current, DELETED)

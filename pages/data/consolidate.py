@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.dataset_charts import match_weight_figure, probability_to_weight
 from components.jobs_view import track
-from components.layout import count_column, page_header, user_errors
+from components.layout import ask, asked, count_column, outcome, page_header, user_errors
 from components.recipe_form import (
     OP_LABELS,
     fuzzy_config_editor,
@@ -27,9 +27,11 @@ from studio.consolidate import OPS
 from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
 from studio.tables import lake_tables
 
+SCORED, BUILT = "rc_scored", "rc_built"  # places of the score and build outcomes, under their buttons
 current = page_header(
     "Consolidate",
     "Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.",
+    places=(SCORED, BUILT),
 )
 store = current.datasets
 reviews = ReviewStore(current)
@@ -324,9 +326,13 @@ elif method == "fuzzy":
             )
         recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
         review = reviews.get(recipe_for_review)
-        if st.button("Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
-            track(reviews.submit_score(recipe_for_review))
-            st.rerun()
+        st.button(
+            "Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary",
+            disabled=total > config["max_comparisons"], icon=":material/model_training:", on_click=ask, args=("rc_score_asked",),
+        )
+        if asked("rc_score_asked") and total <= config["max_comparisons"]:
+            track(reviews.submit_score(recipe_for_review), SCORED)
+        outcome(current, SCORED)
         if review is None:
             st.info("Train the model (u by sampling, m by EM) and score the candidate pairs: then pick the threshold on the histogram and review pairs.")
         else:
@@ -369,14 +375,17 @@ if state.get("rc_name") and state.get("rc_output"):
 else:
     st.info("Name the recipe and the dataset it builds.")
 save, build = st.columns(2)
-if save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch"):
+save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch", on_click=ask, args=("rc_save_asked",))
+build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch", on_click=ask, args=("rc_build_asked",))
+# Acted on here, with the recipe as the widgets hold it now; shown here, where the user clicked.
+if asked("rc_save_asked") and recipe is not None:
     with user_errors():
         store.save_recipe(recipe)
-        st.success(f"Saved recipe {recipe.name}.")
-if build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
+        st.success(f"Saved recipe {recipe.name}.", icon=":material/check_circle:")
+if asked("rc_build_asked") and recipe is not None:
     with user_errors():
-        track(store.submit_build(recipe))
-        st.rerun()
+        track(store.submit_build(recipe), BUILT)
+outcome(current, BUILT)
 if recipe is not None:
     with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
         st.code(json.dumps(recipe.to_json(), indent=2), language="json")

@@ -5,13 +5,23 @@ import streamlit as st
 
 from components.dataset_charts import lineage_dot
 from components.jobs_view import track
-from components.layout import ago, count_column, page_header, user_errors
+from components import table_view
+from components.layout import ago, count_column, keep_error, page_header
 from components.table_view import table_detail
+from studio import StudioError
 from studio.datasets import Recipe
 from studio.tables import TableVersion
 
-current = page_header("Datasets")
+current = page_header("Datasets", places=table_view.PLACES)
 store = current.datasets
+
+
+def rebuild(name: str) -> None:
+    """Rebuild button callback: the newest version's recipe, read when the click arrives."""
+    try:
+        track(store.submit_build(Recipe.from_json(store.get(name).origin["spec"])))
+    except StudioError as exc:
+        keep_error(exc.message)
 
 
 def lineage_tab(table: TableVersion, versions: list[TableVersion]) -> None:
@@ -101,8 +111,5 @@ else:
             + ", ".join(f"{s['table']} v{s['newest']} (built from v{s['built_from']})" for s in stale),
             icon=":material/update:",
         )
-        if right.button("Rebuild", key=f"rebuild_{selected}", icon=":material/refresh:", width="stretch"):
-            with user_errors():
-                track(store.submit_build(Recipe.from_json(newest.origin["spec"])))
-                st.rerun()
+        right.button("Rebuild", key=f"rebuild_{selected}", icon=":material/refresh:", width="stretch", on_click=rebuild, args=(selected,))
     table_detail(current, store, selected, "selected_dataset", {"Lineage": lineage_tab, "Diff": diff_tab})

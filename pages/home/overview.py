@@ -4,7 +4,17 @@ import pandas as pd
 import streamlit as st
 
 from components.jobs_view import track
-from components.layout import ago, count_column, human_bytes, page_header, user_errors
+from components.layout import ago, count_column, human_bytes, keep_error, page_header
+from studio import StudioError
+
+
+def load_demo() -> None:
+    """Demo button callback (a click is acted on before the page is drawn again)."""
+    try:
+        track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
+    except StudioError as exc:
+        keep_error(exc.message)
+
 
 current = page_header("Overview", "Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
 
@@ -24,10 +34,7 @@ st.subheader("What to do next")
 if not sources:
     st.info("This workspace is empty. Load the demo data (a food-delivery company's orders, restaurants from two systems and couriers), or add your own file or database table.", icon=":material/lightbulb:")
     left, right = st.columns(2)
-    if left.button("Load the demo data", type="primary", icon=":material/download:"):
-        with user_errors():
-            track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
-            st.rerun()
+    left.button("Load the demo data", type="primary", icon=":material/download:", on_click=load_demo)
     right.page_link("pages/data/sources.py", label="Add your own source", icon=":material/add:")
 else:
     st.markdown(

@@ -82,14 +82,68 @@ def test_sources_page_shows_profile_preview_and_versions(app_workspace, files):
 def test_sources_page_adds_a_server_file_as_a_job(app_workspace, files):
     app = open_page("sources")
     assert "No sources yet" in texts(app)
+    app_workspace.sources.add_file(files["csv"], "aaa_first")  # listed before the new one
     app.text_input(key="path_path").input(str(files["parquet"])).run()
     assert app.text_input(key="path_name").value == "data"
     app.button(key="path_add").click().run()
     assert not app.exception
     wait_jobs(app_workspace)
     app.run()
-    assert app.selectbox(key="selected_source").value == "data"
     assert app_workspace.sources.get("data").rows == 100
+    # The new source is the one shown, and the outcome is under the add panel (its place).
+    assert app.selectbox(key="selected_source").value == "data"
+    assert app.expander[0].label == "Add a source" and app.expander[0].proto.expanded  # still open
+    assert [s.value for s in app.container("outcome_add_source").success] == ["Add data.parquet as data: done"]
+    assert "Add data.parquet as data: done" not in [s.value for s in app.container("outcome_head").success]
+
+
+def test_sources_page_uploads_then_forgets_the_file_and_shows_the_new_source(app_workspace, files):
+    app_workspace.sources.add_file(files["csv"], "aaa_first")
+    app = open_page("sources")
+    app.file_uploader[0].set_value(("Orders 2026.csv", files["csv"].read_bytes(), "text/csv")).run()
+    assert app.text_input(key="upload_name").value == "orders_2026"
+    app.button(key="upload_add").click().run()
+    wait_jobs(app_workspace)
+    app.run()
+    assert app_workspace.sources.get("orders_2026").rows == 100
+    assert [s.value for s in app.container("outcome_add_source").success] == ["Add Orders 2026.csv as orders_2026: done"]
+    assert app.selectbox(key="selected_source").value == "orders_2026"
+    # The uploader forgot the file (a fresh widget) and the name field is empty again.
+    assert app.file_uploader[0].key == "upload_file_1" and app.file_uploader[0].value is None
+    assert app.text_input(key="upload_name").value == ""
+    assert app.button(key="upload_add").disabled
+
+
+def slow_jobs(monkeypatch, kind: str) -> None:
+    monkeypatch.setenv("STUDIO_JOB_KINDS", f"{kind}=tests.app.slow_jobs:slow_job")
+
+
+def cancel_beside_progress(app: AppTest, workspace: Workspace) -> None:
+    """The tab's running job shows its progress with a Cancel button beside it, which works."""
+    job = workspace.jobs.list()[0]
+    assert job.active
+    button = app.button(key=f"cancel_line_{job.id}")
+    assert button.label == "Cancel"
+    progress = app.get("progress")
+    assert progress and job.title in progress[0].proto.text
+    button.click().run()
+    assert workspace.jobs.get(job.id).status == "cancelled" or workspace.jobs.get(job.id).cancel_requested
+    wait_jobs(workspace)
+    assert workspace.jobs.get(job.id).status == "cancelled"
+
+
+def test_sources_page_cancels_a_running_job_beside_its_progress(app_workspace, files, monkeypatch):
+    app_workspace.sources.add_file(files["csv"], "orders")
+    slow_jobs(monkeypatch, "source.profile")
+    cancel_beside_progress(open_page("sources"), app_workspace)
+
+
+def test_datasets_page_cancels_a_running_job_beside_its_progress(restaurants, monkeypatch):
+    from studio.datasets import Recipe
+
+    restaurants.datasets.build(Recipe.from_json({"name": "r", "output": "zips", "inputs": ["restaurants_a"], "dedupe": {"method": "exact", "keys": ["zip"]}}))
+    slow_jobs(monkeypatch, "dataset.profile")
+    cancel_beside_progress(open_page("datasets"), restaurants)
 
 
 def test_sources_page_shows_a_failed_add_as_one_line(app_workspace, tmp_path):
@@ -338,3 +392,4 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     assert app.checkbox(key="export_overwrite_zips").value is False
     app.button(key="export_button_zips").click().run()
     assert "already exists" in app.error[0].value
+
