@@ -21,7 +21,7 @@ from components.recipe_form import (
     step_text,
     survivorship_editor,
 )
-from components.table_view import run_and_select
+from components.table_view import cell_text, run_and_select, show_table
 from studio import StudioError
 from studio.consolidate import OPS
 from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
@@ -85,7 +85,7 @@ def show_preview(spec: dict[str, Any], stage: str) -> None:
         st.error(exc.message, icon=":material/error:")
         return
     st.caption(f"{rows:,} rows; a repeatable sample of {len(frame):,}.")
-    st.dataframe(frame, hide_index=True, width="stretch", height=240)
+    show_table(frame, hide_index=True, width="stretch", height=240)
 
 
 def base_spec(upto: str) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                     "record B": [row.source_r, row.id_r, *[row[c + "_r"] for c in review.compared]],
                     "agreement": ["", "", *[level_names.get(c, {}).get(int(row["gamma_" + c]), str(int(row["gamma_" + c]))) for c in review.compared]],
                 }
-            ).astype(str)
+            ).map(cell_text)
             st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
             # Callbacks run before the next script run, so the label shows in one run (no
             # st.rerun() gap in which a second click could land on a stale button).
@@ -255,7 +255,7 @@ with right:
         else:
             st.caption("Values the rules change (before → after)" if len(changes) else "The rules change no value of this column.")
             if len(changes):
-                st.dataframe(changes, hide_index=True, width="stretch", height=220)
+                show_table(changes, hide_index=True, width="stretch", height=220)
 ruled = {c: s for c, s in rules.items() if s}
 if ruled:
     st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OP_LABELS[s["op"]].lower() for s in steps) for c, steps in ruled.items()))

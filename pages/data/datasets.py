@@ -7,7 +7,7 @@ from components.dataset_charts import lineage_dot
 from components.jobs_view import track
 from components import table_view
 from components.layout import ago, count_column, keep_error, page_header
-from components.table_view import table_detail
+from components.table_view import show_table, table_detail
 from studio import StudioError
 from studio.datasets import Recipe
 from studio.tables import TableVersion
@@ -86,7 +86,7 @@ def diff_tab(table: TableVersion, versions: list[TableVersion]) -> None:
     for kind, rows in diff.samples.items():
         if rows:
             st.caption(f"Some {kind} rows")
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 datasets = store.list()

@@ -71,9 +71,13 @@ def test_sources_page_shows_profile_preview_and_versions(app_workspace, files):
     assert app.selectbox(key="selected_source").value == "orders"
     assert "orders  ·  v1" in texts(app)
     assert [m.value for m in app.metric][:2] == ["100", "4"]
-    assert len(app.get("plotly_chart")) >= 2  # missing values + the first column's chart
+    # The first column, 1 to 100 with no repeat, is a key: no histogram, a line that says so.
+    assert len(app.get("plotly_chart")) == 1  # missing values only
+    assert "Every value of id is distinct (1 to 100): it looks like a key." in texts(app)
     summary = app.dataframe[1].value
     assert summary["column"].tolist() == ["id", "city", "amount", "when"]
+    app.selectbox(key="column_orders").select("amount").run()
+    assert len(app.get("plotly_chart")) >= 2  # missing values + the column's histogram
     app.selectbox(key="column_orders").select("city").run()
     assert not app.exception
     assert any(frame.value.shape == (100, 4) for frame in app.dataframe)
@@ -393,3 +397,38 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     app.button(key="export_button_zips").click().run()
     assert "already exists" in app.error[0].value
 
+
+def test_manage_tab_downloads_what_fits_and_says_the_limit(app_workspace, files, monkeypatch):
+    import io
+
+    import pandas as pd
+
+    from components import table_view
+
+    app_workspace.sources.add_file(files["csv"], "orders")
+    app_workspace.sources.profile("orders")
+    app = open_page("sources")
+    assert [b.label for b in app.download_button] == ["Download v1 as CSV", "Download v1 as Parquet"]
+    assert "tables up to 50 MB in the lake" in texts(app)
+    # What a click downloads: the same export the CLI writes.
+    csv = table_view.export_bytes(app_workspace.sources, "orders", 1, ".csv")
+    assert pd.read_csv(io.BytesIO(csv)).shape == (100, 4)
+    assert table_view.export_bytes(app_workspace.sources, "orders", 1, ".parquet")[:4] == b"PAR1"
+    monkeypatch.setattr(table_view, "DOWNLOAD_LIMIT_MB", 0)
+    app.run()
+    assert not app.download_button
+    assert "Export it to a path on this machine below, or run `studio sources export orders PATH --version 1`." in texts(app)
+    assert app.button(key="export_button_orders")  # the server path stays
+
+
+def test_previews_show_dates_as_dates(app_workspace, files):
+    import json
+
+    app_workspace.sources.add_file(files["csv"], "orders")
+    app_workspace.sources.profile("orders")
+    assert {c["name"]: c["type"] for c in app_workspace.sources.get("orders").columns}["when"] == "DATE"
+    app = open_page("sources")
+    preview = next(frame for frame in app.dataframe if frame.value.shape == (100, 4))
+    config = json.loads(preview.proto.columns)
+    assert config["when"]["type_config"] == {"type": "date", "format": "YYYY-MM-DD"}, config
+    assert set(config) - {"_index"} == {"when"}, "only the date column is told how to show"
