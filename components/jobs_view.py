@@ -60,23 +60,23 @@ def job_status_line(job: Job) -> None:
 
 def job_lines(workspace: Workspace, place: str) -> None:
     """This tab's jobs at ``place``: how the ended ones ended (once) and the running ones'
-    progress, in one container, so the elements below keep their place as lines come and go."""
-    _lines(workspace, place, lambda at: at == place)
+    progress. Drawn in one container (the caller's), so the elements below keep their place
+    as lines come and go."""
+    _lines(workspace, lambda at: at == place)
 
 
 def head_job_lines(workspace: Workspace, drawn_below: Collection[str] = ()) -> None:
     """At the head of a page: this tab's jobs at every place except those the page draws
     further down (``drawn_below``)."""
-    _lines(workspace, HEAD, lambda at: at not in drawn_below)
+    _lines(workspace, lambda at: at not in drawn_below)
 
 
-def _lines(workspace: Workspace, name: str, shows: Callable[[str], bool]) -> None:
-    with st.container(key=f"job_lines_{name}"):
-        for job_id in _collect_ended(workspace, shows):
-            st.session_state[ENDED_KEY].pop(job_id)
-            job_status_line(workspace.jobs.get(job_id))
-        if any(shows(at) for at in st.session_state.get(PENDING_KEY, {}).values()):
-            _poll_pending(workspace, shows)
+def _lines(workspace: Workspace, shows: Callable[[str], bool]) -> None:
+    for job_id in _collect_ended(workspace, shows):
+        st.session_state[ENDED_KEY].pop(job_id)
+        job_status_line(workspace.jobs.get(job_id))
+    if any(shows(at) for at in st.session_state.get(PENDING_KEY, {}).values()):
+        _poll_pending(workspace, shows)
 
 
 def cancel(workspace: Workspace, job_id: int) -> None:

@@ -22,21 +22,26 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: i
     return figure
 
 
-def number_text(value: Any) -> str:
+def number_text(value: Any, digits: int = 6) -> str:
     """One format for every number the profile shows: whole numbers without a decimal point
-    (10, never 10.0), others to six significant digits, thousands separated."""
+    (10, never 10.0), others to ``digits`` significant digits, thousands separated."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+    return f"{value:,.{digits}g}" if isinstance(value, float) else str(value)
 
 
 def _value_text(column: dict[str, Any], value: Any) -> str | None:
-    """A value of ``column`` as the table shows it; None when missing (shown as a dash)."""
+    """A value of ``column`` as the table shows it; None when missing (shown as a dash).
+    Timestamps read as they do in a preview (2026-06-01 18:25:00, not ISO's T)."""
     if value is None:
         return None
-    return number_text(value) if column["kind"] == "numeric" else str(value)[:MAX_LABEL]
+    if column["kind"] == "numeric":
+        return number_text(value)
+    if column["kind"] == "temporal":
+        return str(value).replace("T", " ", 1)
+    return str(value)[:MAX_LABEL]
 
 
 def _length_text(length: Any) -> str | None:

@@ -17,6 +17,7 @@ from studio import StudioError, Workspace
 from studio.tables import TableStore, TableVersion
 
 TABLE_ROWS = 30  # rows a summary table shows before it scrolls
+SUMMARY_WIDTHS = {"column": 130, "type": 105, "nulls %": 70, "distinct": 80, "min": 150, "max": 150, "mean": 90, "top value": 150}
 DOWNLOAD_LIMIT_MB = 50  # a browser download is built in memory; larger tables export to a path
 RENAMED, DELETED = "rename", "delete"
 PLACES = (RENAMED, DELETED)  # where the detail view shows its outcomes (for page_header)
@@ -146,7 +147,14 @@ def profile_section(current: Workspace, store: TableStore, name: str, version: i
     st.plotly_chart(missing_values_figure(profile), width="stretch", key=f"missing_{name}_{version}")
     summary = pd.DataFrame(summary_rows(profile))
     # Every row in view up to TABLE_ROWS columns (the default height cuts the eleventh off).
-    st.dataframe(summary, hide_index=True, width="stretch", height="content" if len(summary) <= TABLE_ROWS else 35 * (TABLE_ROWS + 1), placeholder="—")
+    st.dataframe(
+        summary, hide_index=True, width="stretch", height="content" if len(summary) <= TABLE_ROWS else 35 * (TABLE_ROWS + 1),
+        placeholder="—",
+        # Widths that fit a whole timestamp in min, max and top value beside narrow counts.
+        column_config={name: st.column_config.Column(name, width=width) for name, width in SUMMARY_WIDTHS.items()} | {
+            "distinct": st.column_config.NumberColumn("distinct", format="localized", width=SUMMARY_WIDTHS["distinct"])
+        },
+    )
     names = [c["name"] for c in profile["columns"]]
     chosen = st.selectbox("Column", names, key=f"column_{name}")
     column = next(c for c in profile["columns"] if c["name"] == chosen)
@@ -172,7 +180,7 @@ def profile_section(current: Workspace, store: TableStore, name: str, version: i
     if not profile.get("exact_distinct", True):
         st.caption("Distinct counts are approximate (HyperLogLog) on tables over 2M rows.")
     if column.get("quantiles"):
-        st.caption("Quantiles (approximate): " + ", ".join(f"{k} {number_text(v)}" for k, v in column["quantiles"].items() if v is not None))
+        st.caption("Quantiles (approximate): " + ", ".join(f"{k} {number_text(v, digits=4)}" for k, v in column["quantiles"].items() if v is not None))
 
 
 def table_detail(

@@ -213,7 +213,12 @@ column_config = {
 for name in inputs:
     column_config[f"from {name}"] = st.column_config.SelectboxColumn(f"from {name}", options=[c["name"] for c in tables[name].columns])
 st.caption("Each row is one column of the result; pick which column of each table fills it (empty: missing in that table). Suggested by name and type similarity; edit freely.")
-edited = st.data_editor(state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True, num_rows="dynamic", width="stretch")
+# Tall enough for every target column (up to 20) and the row that adds one: the default
+# height shows ten rows and cut the eleventh in half.
+edited = st.data_editor(
+    state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True,
+    num_rows="dynamic", width="stretch", height=35 * (min(len(state["rc_mapping_base"]), 20) + 2) + 3,
+)
 state["rc_spec_schema"], state["rc_spec_inputs"] = mapping_from_frame(edited, inputs)
 targets = [c["name"] for c in state["rc_spec_schema"]]
 if combine == "join" and len(inputs) > 1:

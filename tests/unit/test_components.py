@@ -28,6 +28,10 @@ def test_summary_rows_one_per_column():
     assert (rows[1]["min"], rows[1]["max"], rows[1]["mean"]) == ("length 2", "length 3", "length 2.5")
     # No mean: None (the table shows a dash), never the text "None".
     assert rows[2]["mean"] is None and rows[2]["min"] is None
+    stamps = {"name": "at", "type": "TIMESTAMP", "kind": "temporal", "null_fraction": 0.0, "min": "2026-06-01T00:00:00", "max": "2026-09-28T23:53:00",
+              "top": [{"value": "2026-07-01T18:25:00", "count": 13}]}
+    row = summary_rows({"columns": [stamps]})[0]
+    assert (row["min"], row["max"], row["top value"]) == ("2026-06-01 00:00:00", "2026-09-28 23:53:00", "2026-07-01 18:25:00")
 
 
 def test_numbers_have_one_format():
@@ -35,6 +39,7 @@ def test_numbers_have_one_format():
         "10", "10", "2.5", "1,234,567", "1,234,567", "0.000123457", "-3",
     ]
     assert number_text(float("nan")) == "nan" and number_text(True) == "True"
+    assert number_text(0.609753123, digits=4) == "0.6098"
 
 
 def test_unique_whole_numbers_and_texts_look_like_keys_but_measures_and_dates_do_not():
@@ -110,6 +115,7 @@ def test_match_weight_figure_marks_linked_pairs_right_of_the_threshold():
     assert list(bars.y) == [10 * (w + 6) for w in range(-5, 5)]
     assert [c == "#3c8d5a" for c in bars.marker.color] == [w + 0.5 >= 2 for w in range(-5, 5)]
     assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text == "pairs"
+    assert figure.layout.yaxis.tickformat == "~s", "1k next to 100, not 1000 next to 10k"
 
 
 def test_mapping_table_round_trips_to_a_recipe_schema():
