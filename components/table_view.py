@@ -38,13 +38,16 @@ def date_only_columns(frame: pd.DataFrame) -> list[str]:
 
 def cell_text(value: Any) -> str:
     """A value as one cell of text (side-by-side records mix columns of every type): dates as
-    dates, numbers as the profile writes them, a dash for missing."""
+    dates, whole numbers without a decimal point (4.0 from one source reads as 4 from the
+    other) and without thousands separators (ids, postcodes), a dash for missing."""
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return "—"
     if isinstance(value, pd.Timestamp) and value.tzinfo is None and value == value.normalize():
         return value.date().isoformat()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return number_text(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.6g}"
     return str(value)
 
 

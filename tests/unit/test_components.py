@@ -171,3 +171,4 @@ def test_dates_read_as_dates_and_missing_as_a_dash():
     assert cell_text(pd.Timestamp("2026-01-02 10:30")) == "2026-01-02 10:30:00"
     assert [cell_text(v) for v in (None, float("nan"), pd.NaT, pd.NA)] == ["—"] * 4
     assert [cell_text(v) for v in (4.0, 4, 2.5, "4.0", True)] == ["4", "4", "2.5", "4.0", "True"]
+    assert [cell_text(v) for v in (82501, 82501.0, 10078)] == ["82501", "82501", "10078"], "ids and postcodes get no separators"
