@@ -40,7 +40,7 @@ The outputs are checked to agree: the same number of golden rows and the same su
 Seconds are wall time around the subprocess (interpreter start-up and imports included); peak
 memory is the child's ``ru_maxrss`` from ``os.wait4``, taken by a small launcher process (see
 ingest.py). The studio child also times its phases by wrapping the pipeline's statement runner
-(``RecipePipeline._execute``) and the registration (``DatasetStore._register_many``) from the
+(``RecipePipeline._execute``) and the registration (``DatasetStore.register``) from the
 outside; the wrappers only read the clock. The floor checked is studio within 1.3x of
 duckdb_golden; a missed floor is reported, not an error: the exit code is 0 unless a contender
 fails outright.
@@ -264,7 +264,7 @@ def timed(owner, name, label):
     setattr(owner, name, wrapper)
 
 timed(_build.RecipePipeline, "_execute", lambda a: a[2] + ": " + " ".join(a[1].split()[:6])[:48])
-timed(_store.DatasetStore, "_register_many", lambda a: "registering (hash, store, metadata)")
+timed(_store.DatasetStore, "register", lambda a: "registering (hash, store, metadata)")
 workspace = Workspace.open({workspace!r})
 recipe = Recipe.from_json({recipe!r})
 begun = time.perf_counter()

@@ -91,7 +91,7 @@ CHILD = """\
 import json, sys, time
 sys.path.insert(0, {root!r})
 import duckdb
-from studio.consolidate._fuzzy import resolve, suggest_config
+from studio.consolidate import resolve, suggest_config
 
 started = time.perf_counter()
 con = duckdb.connect(":memory:", config={{"memory_limit": {memory!r}, "temp_directory": {temp!r}}})

@@ -2,7 +2,8 @@
 open a ``Workspace`` and use its stores (``workspace.sources``, ``workspace.jobs``)."""
 
 from studio.errors import NotFound, StudioError
-from studio.workspace import Settings, Workspace
+from studio.settings import Settings
+from studio.workspace import Workspace
 
 __version__ = "0.1.0"
 __all__ = ["NotFound", "Settings", "StudioError", "Workspace", "__version__"]

@@ -81,10 +81,6 @@ class Lake:
         self.memory_limit = memory_limit
         self.threads = threads
 
-    def create(self) -> None:
-        self.tables_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A private in-memory DuckDB connection with the workspace's resource limits."""
         config: dict[str, str | int | bool] = {

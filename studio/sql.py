@@ -11,16 +11,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from studio.errors import StudioError
 from studio.lake import json_value
-from studio.tables import lake_tables
-
-if TYPE_CHECKING:
-    from studio.workspace import Workspace
+from studio.tables import TableStore
 
 MAX_ROWS = 100_000
 ALLOWED = {"SELECT", "EXPLAIN"}
@@ -63,16 +60,15 @@ def _statement_kind(con: duckdb.DuckDBPyConnection, query: str) -> str:
 
 
 @contextmanager
-def sandboxed_relation(workspace: "Workspace", query: str, extra_tables: dict[str, Path] | None = None) -> Iterator[tuple[str, duckdb.DuckDBPyRelation]]:
+def sandboxed_relation(store: TableStore, query: str, extra_tables: dict[str, Path] | None = None) -> Iterator[tuple[str, duckdb.DuckDBPyRelation]]:
     """Check one user statement and yield (statement kind, relation) on a sandboxed connection
-    over the workspace's sources and datasets (plus ``extra_tables``), under the workspace's
-    time and memory limits. Errors raised while the caller fetches become one-line
-    StudioErrors too."""
+    over the tables ``store`` reads (plus ``extra_tables``), under the workspace's time and
+    memory limits. Errors raised while the caller fetches become one-line StudioErrors too."""
     if not query or not query.strip():
         raise StudioError("the query is empty")
-    settings = workspace.settings
-    tables = {**lake_tables(workspace), **(extra_tables or {})}
-    con = workspace.lake.sandbox(tables, memory_limit=f"{settings.sql_memory_limit_mb}MB", threads=settings.duckdb_threads or None)
+    settings = store.services.settings()
+    tables = {**store.lake_tables(), **(extra_tables or {})}
+    con = store.lake.sandbox(tables, memory_limit=f"{settings.sql_memory_limit_mb}MB", threads=settings.duckdb_threads or None)
     timer = threading.Timer(settings.sql_timeout_s, con.interrupt)
     try:
         kind = _statement_kind(con, query)
@@ -108,12 +104,12 @@ def referenced_names(query: str, names: Iterable[str]) -> list[str]:
     return sorted(name for name in names if name.lower() in words)
 
 
-def run_sql(workspace: "Workspace", query: str, limit: int = 1000) -> QueryResult:
-    """Run one read-only statement over the workspace's sources and datasets (by name); at
-    most ``limit`` rows come back (``truncated`` says whether there were more)."""
+def run_sql(store: TableStore, query: str, limit: int = 1000) -> QueryResult:
+    """Run one read-only statement over the tables ``store`` reads (sources and datasets, by
+    name); at most ``limit`` rows come back (``truncated`` says whether there were more)."""
     if not 1 <= limit <= MAX_ROWS:
         raise StudioError(f"--limit must be between 1 and {MAX_ROWS:,}")
-    with sandboxed_relation(workspace, query) as (kind, relation):
+    with sandboxed_relation(store, query) as (kind, relation):
         if kind == "SELECT":
             relation = relation.limit(limit + 1)
         rows = relation.fetchall()

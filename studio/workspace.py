@@ -1,9 +1,12 @@
-"""Workspace: one folder (lake, artifacts, uploads) plus one metadata DB, and handles to both."""
+"""Workspace: one folder (lake, artifacts, uploads) plus one metadata DB, and the stores over
+them. It is the one place that composes the stores: each gets the small ``StoreServices``
+interface, never the workspace, and the workspace gathers what they answer (what depends on
+an asset)."""
 
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,37 +15,21 @@ import sqlalchemy as sa
 
 from studio import meta
 from studio.errors import NotFound, StudioError
+from studio.jobs import JobKind, JobStore, collect_job_kinds, launch_worker
 from studio.lake import Lake, sweep_stale
+from studio.settings import Settings
+from studio.versioned import AssetRef, Dependent, StoreServices, VersionedStore
 
 if TYPE_CHECKING:
-    from studio.datasets import DatasetStore
-    from studio.jobs import JobStore
+    from studio.datasets import DatasetStore, ReviewStore
+    from studio.models import ModelStore
     from studio.sources import SourceStore
+    from studio.tables import TableStore
 
 MARKER = "workspace.json"
 DEFAULT_WORKSPACE = "workspace"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Workspace settings, stored in the metadata DB; every field has a safe default."""
-
-    max_source_mb: int = 4096
-    duckdb_memory_limit_mb: int = 1536
-    duckdb_threads: int = 0
-    job_heartbeat_timeout_s: int = 30
-    sql_timeout_s: int = 30
-    sql_memory_limit_mb: int = 1024
-    max_running_jobs: int = 0
-
-    @classmethod
-    def minimum(cls, key: str) -> int:
-        """The smallest value that keeps the workspace working."""
-        return {"duckdb_memory_limit_mb": 128, "sql_memory_limit_mb": 64, "job_heartbeat_timeout_s": 5, "sql_timeout_s": 1, "max_source_mb": 1}.get(key, 0)
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+# The modules that declare each stage's job kinds (``JOB_KINDS``), imported by name when needed.
+JOB_MODULES = ("studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.demo._jobs")
 
 
 def default_root() -> Path:
@@ -73,6 +60,14 @@ class Workspace:
         self.uploads_dir = self.root / "uploads"
         self.artifacts_dir = self.root / "artifacts"
         self.logs_dir = self.root / "logs"
+        self.services = StoreServices(
+            engine=self.engine,
+            lake=self.lake,
+            root=self.root,
+            settings=lambda: self.settings,
+            submit_job=lambda kind, params, title: self.jobs.submit(kind, params, title),
+            dependents=self.dependents,
+        )
 
     def sweep_scratch(self, dead_pids: Iterable[int] = ()) -> int:
         """Remove what killed processes left behind: the lake scratch files of ``dead_pids``
@@ -110,49 +105,80 @@ class Workspace:
         engine.dispose()
         return cls(root, resolve_db_url(root))
 
+    # ------------------------------------------------------------ settings
+
     @property
     def settings(self) -> Settings:
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(meta.settings.c.key, meta.settings.c.value)).all()
-        stored = {key: value for key, value in rows if key in Settings.field_names()}
-        return Settings(**stored)
+        return Settings.from_stored(dict(rows))
 
     def set_setting(self, key: str, value: str | int) -> Settings:
-        if key not in Settings.field_names():
-            raise StudioError(f"unknown setting {key!r}; choose one of {', '.join(Settings.field_names())}")
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise StudioError(f"setting {key} takes a whole number, not {value!r}") from None
-        if number < Settings.minimum(key):
-            raise StudioError(f"setting {key} must be at least {Settings.minimum(key)}")
+        number = Settings.checked(key, value)
         with self.engine.begin() as connection:
             connection.execute(sa.delete(meta.settings).where(meta.settings.c.key == key))
             connection.execute(sa.insert(meta.settings).values(key=key, value=number))
         return self.settings
 
+    # ------------------------------------------------------------ stores
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        return JobStore(
+            self.engine,
+            settings=lambda: self.settings,
+            kinds=self.job_kinds,
+            launch=lambda job_id: launch_worker(self.root, self.db_url, job_id),
+            sweep=self.sweep_scratch,
+        )
+
+    def job_kinds(self) -> dict[str, JobKind]:
+        return collect_job_kinds(JOB_MODULES)
+
+    @cached_property
+    def tables(self) -> "TableStore":
+        """Every lake table, sources and datasets alike (read only)."""
+        from studio.tables import TableStore
+
+        return TableStore(self.services)
+
     @cached_property
     def sources(self) -> "SourceStore":
         from studio.sources import SourceStore
 
-        return SourceStore(self)
+        return SourceStore(self.services)
 
     @cached_property
     def datasets(self) -> "DatasetStore":
         from studio.datasets import DatasetStore
 
-        return DatasetStore(self)
+        return DatasetStore(self.services)
 
     @cached_property
-    def jobs(self) -> "JobStore":
-        from studio.jobs import JobStore
+    def reviews(self) -> "ReviewStore":
+        from studio.datasets import ReviewStore
 
-        return JobStore(self)
+        return ReviewStore(self.datasets)
+
+    @cached_property
+    def models(self) -> "ModelStore":
+        from studio.features import TRUSTED_TYPES as FEATURE_TYPES
+        from studio.models import ModelStore, trusted_types
+
+        # The allow-list of model artifacts: the base types plus what each stage declares.
+        return ModelStore(self.services, trusted=lambda: trusted_types(FEATURE_TYPES))
+
+    def _versioned_stores(self) -> list[VersionedStore[Any]]:
+        return [self.sources, self.datasets, self.models]
+
+    def dependents(self, ref: AssetRef, connection: sa.Connection) -> list[Dependent]:
+        """Everything any store keeps that refers to ``ref`` (each store answers for its own)."""
+        return [dependent for store in self._versioned_stores() for dependent in store.dependents_of(ref, connection)]
 
     def summary(self) -> dict[str, Any]:
         """Counts for the overview: what the workspace holds."""
         with self.engine.connect() as connection:
-            kinds = dict(connection.execute(sa.select(meta.sources.c.kind, sa.func.count()).group_by(meta.sources.c.kind)).all())
+            kinds = dict(connection.execute(sa.select(meta.assets.c.kind, sa.func.count()).group_by(meta.assets.c.kind)).all())
             job_counts = dict(
                 connection.execute(
                     sa.select(meta.jobs.c.status, sa.func.count()).group_by(meta.jobs.c.status)

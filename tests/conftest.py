@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 
 from studio import Workspace
-from tests.helpers.job_kinds import KINDS
 from tests.helpers.servers import postgres_server
 
-os.environ["STUDIO_JOB_KINDS"] = KINDS
+os.environ["STUDIO_JOB_MODULES"] = "tests.helpers.job_kinds"
 os.environ.pop("STUDIO_DB_URL", None)
 
 

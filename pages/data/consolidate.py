@@ -24,8 +24,7 @@ from components.recipe_form import (
 from components.table_view import cell_text, run_and_select, show_table
 from studio import StudioError
 from studio.consolidate import OPS
-from studio.datasets import PairLabel, Recipe, ReviewStore, comparison_estimates, suggest_mapping, suggested_config
-from studio.tables import lake_tables
+from studio.datasets import PairLabel, Recipe, suggest_mapping
 
 SCORED, BUILT = "rc_scored", "rc_built"  # places of the score and build outcomes, under their buttons
 current = page_header(
@@ -34,7 +33,7 @@ current = page_header(
     places=(SCORED, BUILT),
 )
 store = current.datasets
-reviews = ReviewStore(current)
+reviews = current.reviews
 state = st.session_state
 
 tables = {t.name: t for t in [*current.sources.list(), *store.list()]}
@@ -45,7 +44,7 @@ if not tables:
 
 def lake_signature() -> str:
     """Changes whenever any table gets a new version, so cached previews follow the data."""
-    return json.dumps(sorted((name, str(path)) for name, path in lake_tables(current).items()))
+    return json.dumps(sorted((name, str(path)) for name, path in current.tables.lake_tables().items()))
 
 
 @st.cache_data(max_entries=64, show_spinner="Sampling in DuckDB…")
@@ -68,14 +67,14 @@ def exact_summary(spec_json: str, signature: str) -> dict[str, Any]:
 
 @st.cache_data(max_entries=16, show_spinner="Looking at the data to suggest settings…")
 def suggested(spec_json: str, signature: str) -> dict[str, Any]:
-    return suggested_config(current, Recipe.from_json(json.loads(spec_json))).to_json()
+    return reviews.suggested_config(Recipe.from_json(json.loads(spec_json))).to_json()
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting comparisons…")
 def estimates(spec_json: str, config_json: str, signature: str) -> list[dict[str, Any]]:
     from studio.consolidate import FuzzyConfig
 
-    return comparison_estimates(current, Recipe.from_json(json.loads(spec_json)), FuzzyConfig.from_json(json.loads(config_json)))
+    return reviews.comparison_estimates(Recipe.from_json(json.loads(spec_json)), FuzzyConfig.from_json(json.loads(config_json)))
 
 
 def show_preview(spec: dict[str, Any], stage: str) -> None:

@@ -54,6 +54,24 @@ def _text(value: str) -> str:
     return f"CAST({value} AS VARCHAR)"
 
 
+# E-mail and phone values as both the normalization ops and the fuzzy comparisons see them.
+
+
+def email_text(value: str) -> str:
+    """An e-mail address as compared: trimmed, lower case."""
+    return f"lower(trim({_text(value)}))"
+
+
+def looks_like_email(text: str) -> str:
+    """SQL: whether ``text`` has the shape of an e-mail address (something@domain.tld)."""
+    return f"regexp_full_match({text}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
+
+
+def phone_digits(value: str) -> str:
+    """A phone number's digits alone (spaces, dashes, brackets and '+' removed)."""
+    return f"regexp_replace({_text(value)}, '[^0-9]', '', 'g')"
+
+
 def _number(value: str) -> str:
     return f"TRY_CAST({value} AS DOUBLE)"
 
@@ -100,7 +118,7 @@ def _phone(value: str, args: dict[str, Any], rule: ColumnRule) -> str:
     national = int(args.get("national_digits", 10))
     if not country.isdigit():
         raise StudioError(f"{rule.column}: phone country_code must be digits, not {country!r}")
-    digits = f"regexp_replace({_text(value)}, '[^0-9]', '', 'g')"
+    digits = phone_digits(value)
     return (
         f"CASE WHEN length({digits}) < 7 THEN NULL "
         f"WHEN length({digits}) = {national} THEN '+{country}' || {digits} "
@@ -109,8 +127,8 @@ def _phone(value: str, args: dict[str, Any], rule: ColumnRule) -> str:
 
 
 def _email(value: str, args: dict[str, Any], rule: ColumnRule) -> str:
-    cleaned = f"lower(trim({_text(value)}))"
-    return f"CASE WHEN regexp_full_match({cleaned}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+') THEN {cleaned} ELSE NULL END"
+    cleaned = email_text(value)
+    return f"CASE WHEN {looks_like_email(cleaned)} THEN {cleaned} ELSE NULL END"
 
 
 def _parse_date(value: str, args: dict[str, Any], rule: ColumnRule) -> str:

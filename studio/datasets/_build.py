@@ -10,8 +10,6 @@ versions writes the same bytes and is recognized as unchanged.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,18 +17,16 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow.parquet as pq
 
-from studio.consolidate import OUT_OF_ORDER, DedupePlan, FuzzyConfig, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
+from studio.consolidate import OUT_OF_ORDER, DedupePlan, FuzzyConfig, chaining_warning, exact_dedupe_plan, normalized_select, parse_spec, resolve, suggest_config
 from studio.datasets._recipe import RESERVED_COLUMNS, SOURCE_COLUMN, DedupeStep, Recipe, RecipeInput
 from studio.errors import NotFound, StudioError
 from studio.jobs import JobContext
 from studio.lake import sql_identifier, sql_literal
 from studio.sql import referenced_names, sandboxed_relation
-from studio.tables import TableVersion, lake_tables
+from studio.tables import TableStore, TableVersion
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from studio.workspace import Workspace
 
 ROW_ID = "_row_id"
 PREVIEW_ROWS = 200
@@ -57,6 +53,11 @@ class BuildResult:
             "stats": self.stats,
         }
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the build wants a person to look at (fuzzy: fixed probabilities, chaining)."""
+        return list(self.stats.get("warnings", []))
+
 
 def _default_mapping(table: TableVersion) -> dict[str, str]:
     """Every column as itself, except a dataset's own bookkeeping (cluster ids and sizes, match
@@ -68,112 +69,20 @@ def read_table(path: Path) -> str:
     return f"read_parquet({sql_literal(str(path))})"
 
 
-def _concepts(name: str) -> list[str]:
-    """A column name as concept words: ``merchantName`` -> ["merchant", "name"], with common
-    synonyms folded (zip/postcode, town/city, code/key/id, ...)."""
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    tokens = [t for t in re.split(r"[^a-z0-9]+", words) if t]
-    while len(tokens) > 1 and tokens[-1] in GENERIC_SUFFIXES:
-        tokens.pop()
-    return [SYNONYMS.get(t, t) for t in tokens] or [name.lower()]
-
-
-SYNONYMS = {
-    "postcode": "zip", "postal": "zip", "zipcode": "zip", "plz": "zip",
-    "town": "city", "municipality": "city",
-    "street": "address", "addr": "address", "address1": "address",
-    "code": "id", "key": "id", "identifier": "id", "no": "id", "num": "id",
-    "telephone": "phone", "tel": "phone", "mobile": "phone", "cell": "phone",
-    "mail": "email", "e_mail": "email",
-    "surname": "last", "lastname": "last", "family": "last", "forename": "first", "firstname": "first", "given": "first",
-    "dob": "birth", "birthday": "birth", "birthdate": "birth",
-    "lat": "latitude", "lon": "longitude", "lng": "longitude",
-    "qty": "quantity", "amt": "amount", "cat": "category",
-}
-GENERIC_SUFFIXES = {"type", "value", "field", "col", "txt", "text"}
-
-
-def name_similarity(left: str, right: str) -> float:
-    """0..1: how likely two column names mean the same thing. The head word (the last) counts
-    most: ``restaurant_id`` and ``merchant_code`` share it, ``name`` and ``merchant_name`` too."""
-    a, b = _concepts(left), _concepts(right)
-    if a == b:
-        return 1.0
-    head = 1.0 if a[-1] == b[-1] else 0.0
-    overlap = len(set(a) & set(b)) / len(set(a) | set(b))
-    spelling = difflib.SequenceMatcher(None, "_".join(a), "_".join(b)).ratio()
-    return max(0.55 * head + 0.25 * overlap + 0.2 * spelling, spelling * 0.9)
-
-
-def _type_family(duckdb_type: str) -> str:
-    t = duckdb_type.upper()
-    if any(k in t for k in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")):
-        return "number"
-    if "TIMESTAMP" in t or t == "DATE":
-        return "time"
-    if t == "BOOLEAN":
-        return "bool"
-    return "text"
-
-
-def suggest_mapping(tables: list[tuple[str, list[dict[str, str]]]], threshold: float = 0.5) -> dict[str, Any]:
-    """Suggest a target schema and each table's mapping onto it. The first table's columns are
-    the targets; every other table's columns are matched to them one to one by name similarity
-    (types must be compatible; text takes anything), best pairs first; columns left over become
-    new targets. Returns {"schema": [{"name","type"}], "inputs": [{"table", "columns": {target: column}}],
-    "scores": {table: {target: score}}}."""
-    if not tables:
-        raise StudioError("pick at least one table to align")
-    first_name, first_columns = tables[0]
-    targets: dict[str, str] = {c["name"]: c["type"] for c in first_columns}
-    mappings = [{"table": first_name, "columns": {c["name"]: c["name"] for c in first_columns}}]
-    scores: dict[str, dict[str, float]] = {first_name: {c["name"]: 1.0 for c in first_columns}}
-    for table, columns in tables[1:]:
-        candidates = []
-        for column in columns:
-            for target, target_type in targets.items():
-                families = {_type_family(column["type"]), _type_family(target_type)}
-                if len(families) > 1 and "text" not in families:
-                    continue
-                score = name_similarity(column["name"], target)
-                if score >= threshold:
-                    candidates.append((score, column["name"], target))
-        mapping: dict[str, str] = {}
-        used: set[str] = set()
-        table_scores: dict[str, float] = {}
-        for score, column, target in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
-            if target in mapping or column in used:
-                continue
-            mapping[target] = column
-            used.add(column)
-            table_scores[target] = round(score, 2)
-        for column in columns:
-            if column["name"] not in used:
-                name = column["name"] if column["name"] not in targets else f"{column['name']}_{table}"
-                targets[name] = column["type"]
-                mapping[name] = column["name"]
-                table_scores[name] = 1.0
-        for target in list(mapping):
-            if _type_family(targets[target]) != _type_family(next(c["type"] for c in columns if c["name"] == mapping[target])):
-                targets[target] = "VARCHAR"
-        mappings.append({"table": table, "columns": mapping})
-        scores[table] = table_scores
-    schema = [{"name": name, "type": type_} for name, type_ in targets.items()]
-    return {"schema": schema, "inputs": [{"table": m["table"], "columns": {t: m["columns"].get(t) for t in targets}} for m in mappings], "scores": scores}
-
-
 def _lineage_item(table: TableVersion) -> dict[str, Any]:
     return {"table": table.name, "table_id": table.table_id, "kind": table.kind, "version": table.version, "content_hash": table.content_hash}
 
 
 class RecipePipeline:
-    """One recipe over one DuckDB connection: stages as views for previews, and ``build``."""
+    """One recipe over one DuckDB connection: stages as views for previews, and ``build``,
+    which registers the outputs in ``datasets``. Inputs are any tables (``datasets.tables``)."""
 
-    def __init__(self, workspace: "Workspace", recipe: Recipe, context: JobContext | None = None) -> None:
-        self.workspace = workspace
+    def __init__(self, datasets: TableStore, recipe: Recipe, context: JobContext | None = None) -> None:
+        self.datasets = datasets
+        self.tables = TableStore(datasets.services)
         self.recipe = recipe
-        self.context = context or JobContext.null()
-        self.lake = workspace.lake
+        self.context = context or JobContext()
+        self.lake = datasets.lake
         self.con: duckdb.DuckDBPyConnection = self.lake.connect()
         self.temp_files: list[Path] = []
         self.inputs = [self._resolve_input(i, spec) for i, spec in enumerate(recipe.inputs)]
@@ -197,11 +106,10 @@ class RecipePipeline:
         return path
 
     def _resolve_input(self, index: int, spec: RecipeInput) -> TableVersion:
-        for store in (self.workspace.sources, self.workspace.datasets):
-            try:
-                return store.get(spec.table, spec.version)
-            except NotFound:
-                continue
+        try:
+            return self.tables.get(spec.table, spec.version)
+        except NotFound:
+            pass
         version = f" version {spec.version}" if spec.version else ""
         raise StudioError(f"recipe inputs[{index}]: no source or dataset {spec.table!r}{version}; `studio sources list` and `studio datasets list` show them")
 
@@ -340,11 +248,11 @@ class RecipePipeline:
         self.context.progress(0.25, "running the custom SQL step")
         staged = self._temp()
         self._copy(f"SELECT * FROM {self.stage('normalize')}", staged, "normalizing")
-        for name in referenced_names(self.recipe.sql or "", lake_tables(self.workspace)):
+        for name in referenced_names(self.recipe.sql or "", self.tables.lake_tables()):
             if name != "input" and name not in {t.name for t in self.inputs + self.sql_inputs}:
                 self.sql_inputs.append(self._resolve_input(-1, RecipeInput(name)))
         result = self._temp()
-        with sandboxed_relation(self.workspace, self.recipe.sql or "", {"input": staged}) as (kind, relation):
+        with sandboxed_relation(self.tables, self.recipe.sql or "", {"input": staged}) as (kind, relation):
             if kind != "SELECT":
                 raise StudioError("the custom SQL step must be a SELECT over `input`")
             reader = relation.to_arrow_reader(100_000)
@@ -474,6 +382,9 @@ class RecipePipeline:
         self._copy(f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, match_probability FROM members ORDER BY {ROW_ID}", members_temp, "writing the members table")
         rows_in, clusters, largest = self.con.execute("SELECT count(*), count(cluster_size), coalesce(max(cluster_size), 0) FROM kept").fetchall()[0]
         stats.update(rows_in=int(rows_in), clusters=int(clusters), duplicates_removed=int(rows_in - clusters), largest_cluster=int(largest))
+        if step.method == "fuzzy":
+            chained = chaining_warning(stats["largest_cluster"], stats["rows_in"])
+            stats["warnings"] = [w for w in (stats["fuzzy"]["fixed_probabilities"], chained) if w]
         return self._register(golden_temp, members_temp, stats)
 
     def fuzzy_config(self) -> FuzzyConfig:
@@ -494,7 +405,7 @@ class RecipePipeline:
         def progress(fraction: float, message: str) -> None:
             self.context.progress(0.15 + 0.55 * fraction, message)
 
-        result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress)
+        result = resolve(self.con, "prepared", ROW_ID, config, labels, on_progress=progress, on_warning=lambda m: self.context.log(m, "warning"))
         carried = "".join(f"p.{sql_identifier(c)}, " for c in carry)
         self._execute(
             f"CREATE OR REPLACE TEMP TABLE members AS SELECT p.{ROW_ID}, {carried}m.cluster_id, m.match_probability "
@@ -508,6 +419,7 @@ class RecipePipeline:
             "pairs_linked": int(self.con.execute(f"SELECT count(*) FROM {result.pairs} WHERE match_probability >= {float(config.threshold)}").fetchall()[0][0]),
             "labels_used": len(labels),
             "weight_histogram": result.weight_histogram,
+            "fixed_probabilities": result.parameters.get("training", {}).get("fixed_probabilities"),
         }
 
     def _write_golden(self, plan: DedupePlan, outer: str, target: Path, in_row_order: bool) -> None:
@@ -538,11 +450,11 @@ class RecipePipeline:
         items = [(recipe.output, golden_temp, {**lineage, "role": "dataset"})]
         if members_temp is not None:
             items.append((recipe.members_output, members_temp, {**lineage, "role": "members", "of": recipe.output}))
-        results = self.workspace.datasets._register_many(items, recipe.output, self.context, allow_empty=True)
+        results = self.datasets.register(items, recipe.output, self.context, allow_empty=True)
         self.temp_files = [p for p in self.temp_files if p not in (golden_temp, members_temp)]
         return BuildResult(
-            dataset=results[0].source,
-            members=results[1].source if len(results) > 1 else None,
+            dataset=results[0].table,
+            members=results[1].table if len(results) > 1 else None,
             unchanged=all(r.unchanged for r in results),
             stats=stats,
         )

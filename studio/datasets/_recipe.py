@@ -17,7 +17,7 @@ from typing import Any
 
 from studio.consolidate import FuzzyConfig, Survivorship, parse_spec
 from studio.errors import StudioError
-from studio.tables import validate_name
+from studio.versioned import validate_name
 
 COMBINE = ("union", "join")
 JOINS = ("left", "inner", "full")

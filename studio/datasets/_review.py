@@ -23,11 +23,10 @@ from studio.datasets._recipe import SOURCE_COLUMN, PairLabel, Recipe
 from studio.errors import StudioError
 from studio.jobs import JobContext
 from studio.lake import sql_identifier, sql_literal
+from studio.tables import TableStore
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from studio.workspace import Workspace
 
 REVIEW_PAIRS = 50
 
@@ -41,18 +40,6 @@ def review_key(recipe: Recipe) -> str:
     spec.pop("name", None)
     spec.pop("output", None)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:24]
-
-
-def suggested_config(workspace: "Workspace", recipe: Recipe) -> FuzzyConfig:
-    with RecipePipeline(workspace, recipe) as pipeline:
-        pipeline.prepare()
-        return pipeline.fuzzy_config()
-
-
-def comparison_estimates(workspace: "Workspace", recipe: Recipe, config: FuzzyConfig) -> list[dict[str, Any]]:
-    with RecipePipeline(workspace, recipe) as pipeline:
-        pipeline.prepare()
-        return estimate_comparisons(pipeline.con, "prepared", ROW_ID, config)
 
 
 @dataclass(frozen=True)
@@ -74,28 +61,44 @@ class FuzzyReview:
 
 
 class ReviewStore:
-    def __init__(self, workspace: "Workspace") -> None:
-        self.workspace = workspace
-        self.root = workspace.root / "reviews"
+    """Scored fuzzy reviews of recipes, in ``<workspace>/reviews/``, over the recipes' inputs
+    (read through ``datasets``, the store their outputs would be registered in)."""
+
+    def __init__(self, datasets: TableStore) -> None:
+        self.datasets = datasets
+        self.lake = datasets.lake
+        self.root = datasets.services.root / "reviews"
+
+    def suggested_config(self, recipe: Recipe) -> FuzzyConfig:
+        """The fuzzy settings the studio suggests for the recipe's prepared rows."""
+        with RecipePipeline(self.datasets, recipe) as pipeline:
+            pipeline.prepare()
+            return pipeline.fuzzy_config()
+
+    def comparison_estimates(self, recipe: Recipe, config: FuzzyConfig) -> list[dict[str, Any]]:
+        """How many comparisons each blocking rule of ``config`` makes on the recipe's rows."""
+        with RecipePipeline(self.datasets, recipe) as pipeline:
+            pipeline.prepare()
+            return estimate_comparisons(pipeline.con, "prepared", ROW_ID, config)
 
     def score(self, recipe: Recipe, context: JobContext | None = None) -> dict[str, Any]:
         """Train the recipe's fuzzy model and score every candidate pair; keep them for review."""
         step = recipe.dedupe
         if step is None or step.method != "fuzzy":
             raise StudioError("the recipe has no fuzzy deduplication step to review")
-        context = context or JobContext.null()
+        context = context or JobContext()
         folder = self.root / review_key(recipe)
         staging = self.root / f".{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
         try:
-            with RecipePipeline(self.workspace, recipe, context) as pipeline:
+            with RecipePipeline(self.datasets, recipe, context) as pipeline:
                 pipeline.prepare()
                 config = pipeline.fuzzy_config()
 
                 def progress(fraction: float, message: str) -> None:
                     context.progress(0.1 + 0.8 * fraction, message)
 
-                result = resolve(pipeline.con, "prepared", ROW_ID, config, on_progress=progress)
+                result = resolve(pipeline.con, "prepared", ROW_ID, config, on_progress=progress, on_warning=lambda m: context.log(m, "warning"))
                 identity = sql_identifier(recipe.id_column) if recipe.id_column else f"{ROW_ID}::VARCHAR"
                 shown = ", ".join(sql_identifier(c) for c in dict.fromkeys([c.column for c in config.comparisons]))
                 pipeline.con.execute(
@@ -126,7 +129,7 @@ class ReviewStore:
         return pq.read_metadata(path).num_rows
 
     def submit_score(self, recipe: Recipe) -> int:
-        return self.workspace.jobs.submit("consolidate.score_fuzzy", {"recipe": recipe.to_json()}, title=f"Train and score fuzzy matching for {recipe.output}")
+        return self.datasets.services.submit_job("consolidate.score_fuzzy", {"recipe": recipe.to_json()}, f"Train and score fuzzy matching for {recipe.output}")
 
     def get(self, recipe: Recipe) -> FuzzyReview | None:
         folder = self.root / review_key(recipe)
@@ -137,7 +140,7 @@ class ReviewStore:
     def threshold_stats(self, review: FuzzyReview, threshold: float, labels: Sequence[PairLabel]) -> dict[str, Any]:
         """Clusters, linked pairs and the largest cluster at ``threshold`` (labels applied),
         without retraining."""
-        with self.workspace.lake.connect() as con:
+        with self.lake.connect() as con:
             con.execute(f"CREATE TABLE rows AS SELECT * FROM {review.rows}")
             con.execute(f"CREATE TABLE pairs AS SELECT * FROM {review.pairs}")
             members = cluster_pairs(con, "rows", ROW_ID, "pairs", threshold, self._label_rows(con, labels))
@@ -157,7 +160,7 @@ class ReviewStore:
         left = ", ".join(f"l.{sql_identifier(c)} AS {sql_identifier(c + '_l')}" for c in review.compared)
         right = ", ".join(f"r.{sql_identifier(c)} AS {sql_identifier(c + '_r')}" for c in review.compared)
         gammas = ", ".join(f"p.{sql_identifier('gamma_' + c)}" for c in review.compared)
-        with self.workspace.lake.connect() as con:
+        with self.lake.connect() as con:
             return con.execute(
                 f"SELECT l.{SOURCE_COLUMN} AS source_l, l.record_id AS id_l, r.{SOURCE_COLUMN} AS source_r, r.record_id AS id_r, "
                 f"p.match_probability, p.match_weight, {left}, {right}, {gammas} "
@@ -167,7 +170,7 @@ class ReviewStore:
 
     def labelled_probabilities(self, review: FuzzyReview, labels: Sequence[PairLabel]) -> list[tuple[float, bool]]:
         """(probability, match) of each labelled pair; a pair never scored counts as 0."""
-        with self.workspace.lake.connect() as con:
+        with self.lake.connect() as con:
             con.execute(f"CREATE TABLE rows AS SELECT * FROM {review.rows}")
             rows = self._label_rows(con, labels)
             con.execute(f"CREATE TABLE pairs AS SELECT * FROM {review.pairs}")
@@ -180,8 +183,3 @@ class ReviewStore:
 
     def suggested_threshold(self, review: FuzzyReview, labels: Sequence[PairLabel]) -> float | None:
         return suggest_threshold(self.labelled_probabilities(review, labels))
-
-
-def score_fuzzy_job(context: JobContext, workspace: "Workspace", recipe: dict[str, Any]) -> dict[str, Any]:
-    return ReviewStore(workspace).score(Recipe.from_json(recipe), context)
-

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from studio.datasets import Recipe
 from studio.demo._recipes import DEMO_RECIPES
 from studio.demo._world import restaurant_truth, write_demo_files
-from studio.jobs import JobContext
 
 if TYPE_CHECKING:
     from studio.workspace import Workspace
@@ -31,7 +30,7 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     for index, (name, add) in enumerate(steps):
         report(0.1 + 0.4 * index / len(steps), f"adding {name}")
         result = add()
-        store.profile(name, result.source.version)
+        store.profile(name, result.table.version)
         added.append({**result.to_json(), "name": name})
     built = []
     for index, spec in enumerate(DEMO_RECIPES):
@@ -44,8 +43,4 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     return {"workspace": str(workspace.root), "sources": added, "datasets": built}
 
 
-def build_demo_job(context: JobContext, workspace: "Workspace") -> dict[str, Any]:
-    return build_demo(workspace, progress=context.progress)
-
-
-__all__ = ["DEMO_RECIPES", "build_demo", "build_demo_job", "restaurant_truth", "write_demo_files"]
+__all__ = ["DEMO_RECIPES", "build_demo", "restaurant_truth", "write_demo_files"]

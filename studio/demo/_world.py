@@ -224,10 +224,10 @@ def _hour_weights() -> np.ndarray:
     return weights / weights.sum()
 
 
-def restaurant_truth() -> dict[tuple[str, str], int]:
+def restaurant_truth(seed: int = SEED) -> dict[tuple[str, str], int]:
     """Which real restaurant each demo record is: (source, id) -> true id. The studio never
     sees this; tests use it to measure entity resolution on the demo."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     restaurants = _restaurants(rng)
     table_a = restaurants_a(restaurants, rng)
     listed = _listed_in_b(restaurants, rng)
@@ -236,10 +236,11 @@ def restaurant_truth() -> dict[tuple[str, str], int]:
     return truth
 
 
-def write_demo_files(folder: Path) -> dict[str, Path]:
-    """Generate the four demo files under ``folder``; same seed, same bytes."""
+def write_demo_files(folder: Path, seed: int = SEED) -> dict[str, Path]:
+    """Generate the four demo files under ``folder``; same seed, same bytes (another seed
+    makes another world with the same flaws, for tests that must not rest on one draw)."""
     folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     restaurants = _restaurants(rng)
     table_a = restaurants_a(restaurants, rng)
     table_b = restaurants_b(restaurants, rng)

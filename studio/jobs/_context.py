@@ -24,10 +24,6 @@ class JobContext:
         self.cancel_lock = threading.Lock()
         self.on_cancel: list[Callable[[], None]] = []  # run before a cancelled worker exits
 
-    @classmethod
-    def null(cls) -> "JobContext":
-        return cls()
-
     def progress(self, fraction: float, message: str) -> None:
         if self.store is not None and self.job_id is not None:
             self.store.set_progress(self.job_id, fraction, message)

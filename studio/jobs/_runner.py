@@ -1,89 +1,25 @@
-"""Start a worker process for a job and run a job inside that process."""
+"""Start a worker process for a job (the worker itself is ``studio.jobs.worker``)."""
 
-import importlib
 import os
 import subprocess
 import sys
-import threading
-import traceback
-from typing import TYPE_CHECKING, Any
-
-from studio.errors import StudioError
-from studio.jobs._context import JobContext
-from studio.jobs._kinds import job_kinds
-
-if TYPE_CHECKING:
-    from studio.workspace import Workspace
+from pathlib import Path
 
 HEARTBEAT_INTERVAL_S = 1.0
 CANCELLED_EXIT_CODE = 130
 
 
-def launch_worker(workspace: "Workspace", job_id: int) -> subprocess.Popen[bytes]:
+def launch_worker(root: Path, db_url: str, job_id: int) -> subprocess.Popen[bytes]:
     """Start ``python -m studio.jobs.worker`` for one job in its own session, so it outlives a
     Streamlit rerun or restart; its stdout/stderr go to ``logs/job-<id>.out``."""
-    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
-    with open(workspace.logs_dir / f"job-{job_id}.out", "ab") as out:
+    logs = root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"job-{job_id}.out", "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "studio.jobs.worker", "--workspace", str(workspace.root), str(job_id)],
+            [sys.executable, "-m", "studio.jobs.worker", "--workspace", str(root), str(job_id)],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, "STUDIO_DB_URL": workspace.db_url},
+            env={**os.environ, "STUDIO_DB_URL": db_url},
         )
-
-
-def _heartbeat_loop(workspace: "Workspace", job_id: int, done: threading.Event, context: JobContext) -> None:
-    """Beat until the job ends; on a cancel request mark it cancelled, sweep its scratch files
-    and end the process at once (a running DuckDB query cannot be interrupted politely) -
-    unless the job is past its point of no return: then it finishes and says so."""
-    store = workspace.jobs
-    while not done.wait(HEARTBEAT_INTERVAL_S):
-        try:
-            cancel = store.heartbeat(job_id)
-        except Exception:  # a busy DB must not kill the job; the next beat retries
-            continue
-        if not cancel:
-            continue
-        with context.cancel_lock:
-            if context.saving_what is not None:
-                store.refuse_cancel(job_id, f"too late to cancel: {context.saving_what}; finishing")
-            elif store.mark_cancelled(job_id):
-                store.log(job_id, "cancelled by request", "warning")
-                workspace.lake.sweep_temp(pid=os.getpid())
-                for cleanup in context.on_cancel:
-                    cleanup()
-                os._exit(CANCELLED_EXIT_CODE)
-
-
-def run_job(workspace: "Workspace", job_id: int) -> int:
-    """Claim and run one job in this process. Returns the process exit code."""
-    store = workspace.jobs
-    if not store.wait_for_slot(job_id):
-        return 0
-    job = store.get(job_id)
-    done = threading.Event()
-    context = JobContext(store, job_id)
-    threading.Thread(target=_heartbeat_loop, args=(workspace, job_id, done, context), daemon=True).start()
-    try:
-        module_name, function_name = job_kinds()[job.kind].split(":")
-        function = getattr(importlib.import_module(module_name), function_name)
-        store.log(job_id, f"started {job.kind} in pid {os.getpid()}")
-        result: dict[str, Any] = function(context, workspace, **job.params)
-    except StudioError as exc:
-        done.set()
-        store.log(job_id, exc.message, "error")
-        store.fail(job_id, exc.message)
-        return 1
-    except BaseException as exc:  # noqa: BLE001 - the job must end as failed whatever happened
-        done.set()
-        store.log(job_id, traceback.format_exc(), "error")
-        store.fail(job_id, f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
-        return 2
-    finally:
-        workspace.lake.sweep_temp(pid=os.getpid())
-    done.set()
-    store.log(job_id, "finished")
-    store.succeed(job_id, result)
-    return 0

@@ -11,22 +11,23 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from studio import meta
-from studio.meta import hide_password
 from studio.errors import NotFound, StudioError
-
-if TYPE_CHECKING:
-    from studio.workspace import Workspace
+from studio.jobs._kinds import JobKind
+from studio.meta import hide_password
+from studio.settings import Settings
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)
 CLAIM_LOCK_KEY = 7_240_611  # a PostgreSQL advisory lock: one job claim at a time
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+CANCEL_ANSWER_WAIT_S = 5.0  # a few worker heartbeats (the runner beats once a second)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ class Job:
             return None
         return (self.finished_at or time.time()) - self.started_at
 
+    def detail(self) -> str:
+        """What to say after the title: the error, else the latest message. An error that
+        starts by naming what the title names ("ragged.csv: line 3 ..." of "Add ragged.csv as
+        ragged") drops that name, so a line of title and detail says it once."""
+        if not self.error:
+            return self.message
+        subject, separator, rest = self.error.partition(": ")
+        return rest if separator and subject in self.title.split() else self.error
+
     def to_json(self) -> dict[str, Any]:
         """Everything about the job, with passwords in URL parameters hidden."""
         document = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -88,18 +98,30 @@ def _pid_alive(pid: int) -> bool:
 
 
 class JobStore:
-    """Jobs of one workspace, stored in its metadata DB."""
+    """Jobs of one workspace, stored in its metadata DB. It needs the DB, the settings, the job
+    kinds, a way to start a worker for a job and a sweep for what dead workers left."""
 
-    def __init__(self, workspace: "Workspace") -> None:
-        self.workspace = workspace
-        self.engine = workspace.engine
+    def __init__(
+        self,
+        engine: sa.Engine,
+        settings: Callable[[], Settings],
+        kinds: Callable[[], dict[str, JobKind]],
+        launch: Callable[[int], object],
+        sweep: Callable[[Iterable[int]], int],
+    ) -> None:
+        self.engine = engine
+        self._settings = settings
+        self.kinds = kinds
+        self._launch = launch
+        self._sweep = sweep
 
-    def submit(self, kind: str, params: dict[str, Any], title: str, *, launch: bool = True) -> int:
-        """Queue a job and start a worker process for it (unless ``launch`` is False)."""
-        from studio.jobs._kinds import job_kinds
-
-        if kind not in job_kinds():
+    def submit(self, kind: str, params: Any, title: str, *, launch: bool = True) -> int:
+        """Queue a job and start a worker process for it (unless ``launch`` is False).
+        ``params`` (the kind's dataclass, or a dict of its fields) is checked against the kind."""
+        known = self.kinds()
+        if kind not in known:
             raise StudioError(f"unknown job kind {kind!r}")
+        params = known[kind].as_json(params)
         with self.engine.begin() as connection:
             job_id = connection.execute(
                 sa.insert(meta.jobs).values(
@@ -114,9 +136,7 @@ class JobStore:
                 )
             ).inserted_primary_key[0]
         if launch:
-            from studio.jobs._runner import launch_worker
-
-            launch_worker(self.workspace, int(job_id))
+            self._launch(int(job_id))
         return int(job_id)
 
     def get(self, job_id: int) -> Job:
@@ -144,7 +164,7 @@ class JobStore:
 
     def slot_limit(self) -> int:
         """How many jobs may run at once (setting max_running_jobs; 0: one per CPU core)."""
-        return self.workspace.settings.max_running_jobs or os.cpu_count() or 1
+        return self._settings().max_running_jobs or os.cpu_count() or 1
 
     def claim(self, job_id: int) -> bool:
         """Take a queued job for this process when a job slot is free: fewer jobs running
@@ -154,7 +174,7 @@ class JobStore:
         jobs, other = meta.jobs, meta.jobs.alias("other")
         running = sa.select(sa.func.count()).select_from(other).where(other.c.status == RUNNING).scalar_subquery()
         older_waiting = sa.exists().where(
-            other.c.status == QUEUED, other.c.id < job_id, other.c.heartbeat_at > now - self.workspace.settings.job_heartbeat_timeout_s
+            other.c.status == QUEUED, other.c.id < job_id, other.c.heartbeat_at > now - self._settings().job_heartbeat_timeout_s
         )
         with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
@@ -250,10 +270,36 @@ class JobStore:
             self._update(job_id, (RUNNING,), cancel_requested=True, message="cancelling")
         return self.get(job_id)
 
+    def cancel_and_wait(self, job_id: int, timeout_s: float | None = None, poll_s: float = 0.1) -> tuple[Job, str]:
+        """Cancel a job and wait for its worker's answer (given at its next heartbeat). Returns
+        the job as it is then and one line saying what happened: "cancelled"; the worker's
+        reason for refusing (a job past its point of no return finishes: it withdraws the
+        request and logs why, see ``refuse_cancel``); how the job ended before its worker saw
+        the request; or, after ``timeout_s`` (default CANCEL_ANSWER_WAIT_S), that the request
+        stands unanswered."""
+        timeout_s = CANCEL_ANSWER_WAIT_S if timeout_s is None else timeout_s
+        logged_before = len(self.logs(job_id))
+        job = self.cancel(job_id)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if job.status == CANCELLED:
+                return job, "cancelled"
+            if not job.cancel_requested:
+                # Withdrawn: the reason is the first warning the worker logged since the request.
+                reason = next((line.message for line in self.logs(job_id)[logged_before:] if line.level == "warning"), None)
+                if reason is not None:
+                    return job, reason
+            if job.status in FINISHED:
+                return job, f"{job.status} before its worker answered the cancel request"
+            if time.monotonic() >= deadline:
+                return job, "cancel requested; the worker has not answered yet" if job.cancel_requested else job.message
+            time.sleep(poll_s)
+            job = self.get(job_id)
+
     def reap(self, timeout_s: float | None = None) -> list[int]:
         """Mark failed the jobs whose worker is gone: a dead pid on this host, or a heartbeat
         (or, for a queued job, a start) older than ``timeout_s``."""
-        timeout_s = timeout_s if timeout_s is not None else self.workspace.settings.job_heartbeat_timeout_s
+        timeout_s = timeout_s if timeout_s is not None else self._settings().job_heartbeat_timeout_s
         now = time.time()
         host = socket.gethostname()
         reaped: list[int] = []
@@ -277,5 +323,5 @@ class JobStore:
                 job.id, "no worker started this job; submit it again", only_if=(QUEUED,)
             ):
                 reaped.append(job.id)
-        self.workspace.sweep_scratch(dead_pids)
+        self._sweep(dead_pids)
         return reaped

@@ -1,9 +1,12 @@
 """Metadata DB: SQLAlchemy Core tables and Alembic migrations."""
 
 from studio.meta._engine import create_engine, current_revision, head_revision, hide_password, normalize_url, upgrade
-from studio.meta._tables import job_logs, jobs, metadata, profiles, recipes, settings, source_versions, sources
+from studio.meta._tables import asset_versions, assets, consolidation_recipes, job_logs, jobs, metadata, profiles, settings
 
 __all__ = [
+    "asset_versions",
+    "assets",
+    "consolidation_recipes",
     "create_engine",
     "current_revision",
     "head_revision",
@@ -13,9 +16,6 @@ __all__ = [
     "metadata",
     "normalize_url",
     "profiles",
-    "recipes",
     "settings",
-    "source_versions",
-    "sources",
     "upgrade",
 ]

@@ -8,30 +8,37 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-# Every named, versioned lake table: sources (loaded from outside) and datasets (built by a
-# recipe). One table, so a name is unique across both and SQL sees each by its name.
-sources = sa.Table(
-    "sources",
+# Every named, versioned thing of the workspace (an asset): sources and datasets (lake tables)
+# today, feature recipes, models and deployments next. Names are unique within a namespace
+# regardless of case (``name_key`` is the lower-cased name): sources and datasets share the
+# namespace "table", because SQL sees them all by name. See studio/versioned.py.
+assets = sa.Table(
+    "assets",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("namespace", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_key", sa.String(200), nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False, server_default="source"),
+    sa.UniqueConstraint("namespace", "name_key", name="uq_assets_namespace_name_key"),
 )
 
-source_versions = sa.Table(
-    "source_versions",
+# Immutable versions: a content hash naming the payload (a lake file, an artifact), its size,
+# what is specific to the kind (``info``: a table's rows and columns) and where it came from
+# (``origin``: a file, a database, a recipe over other versions).
+asset_versions = sa.Table(
+    "asset_versions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("content_hash", sa.String(64), nullable=False),
-    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False, index=True),
     sa.Column("bytes", sa.BigInteger, nullable=False),
-    sa.Column("columns", sa.JSON, nullable=False),
+    sa.Column("info", sa.JSON, nullable=False),
     sa.Column("origin", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
-    sa.UniqueConstraint("source_id", "version", name="uq_source_versions_source_version"),
+    sa.UniqueConstraint("asset_id", "version", name="uq_asset_versions_asset_version"),
 )
 
 profiles = sa.Table(
@@ -80,12 +87,15 @@ job_logs = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
 )
 
-recipes = sa.Table(
-    "recipes",
+# Saved consolidation recipes (replaced in place when saved again); names ignore case.
+consolidation_recipes = sa.Table(
+    "consolidation_recipes",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_key", sa.String(200), nullable=False),
     sa.Column("spec", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("name_key", name="uq_consolidation_recipes_name_key"),
 )

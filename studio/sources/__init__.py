@@ -2,7 +2,8 @@
 
 from studio.sources._readers import BAD_ROWS, EXTENSIONS, FORMATS, ReadOptions, excel_sheets, parse_types
 from studio.sources._store import SourceStore, suggest_name
-from studio.tables import AddResult, TableVersion, validate_name
+from studio.tables import AddResult, TableVersion
+from studio.versioned import validate_name
 
 __all__ = [
     "BAD_ROWS",

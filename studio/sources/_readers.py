@@ -313,6 +313,10 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
         first_line = sample.decode(_PY_CODEC[duck_encoding], errors="replace").split("\n", 1)[0]
         if any(candidate in first_line for candidate in (",", ";", "\t", "|")):
             raise StudioError(_layout_error(sample, duck_encoding, delimiter, options, label, "rows do not split into the same columns"))
+    if options.header is None and _only_one_line(sample):
+        # One line and nothing after it: a header with no data (as pandas reads it), never a
+        # data row under made-up names, whatever its names are (`a,,a`, `a,a`).
+        raise StudioError(f"{label}: has no data rows, only a header; nothing to add (if that line is data, read it without a header: --no-header)")
     header = options.header if options.header is not None else bool(has_header)
     dialect = [
         f"encoding={sql_literal(duck_encoding)}",
@@ -346,6 +350,11 @@ def _csv_source_sql(path: Path, sample: bytes, duck_encoding: str, options: Read
         mapping = ", ".join(f"{sql_literal(n)}: {sql_literal(t.strip().upper())}" for n, t in options.types.items())
         read_args.append(f"types={{{mapping}}}")
     return f"SELECT * FROM read_csv({sql_literal(str(path))}, {', '.join(read_args)})"
+
+
+def _only_one_line(sample: bytes) -> bool:
+    """The whole file (it fits in the sample) is a single non-empty line."""
+    return len(sample) < SNIFF_BYTES and len([line for line in sample.splitlines() if line.strip()]) == 1
 
 
 def _raw_header(sample: bytes, duck_encoding: str, delimiter: str, quote: str) -> list[str]:

@@ -2,6 +2,6 @@
 column profiles."""
 
 from studio.tables._profile import PROFILE_FORMAT, column_kind, profile_parquet
-from studio.tables._store import AddResult, TableStore, TableVersion, lake_tables, profile_job, validate_name
+from studio.tables._store import TABLE_KINDS, TABLE_NAMESPACE, AddResult, TableStore, TableVersion
 
-__all__ = ["PROFILE_FORMAT", "AddResult", "TableStore", "TableVersion", "column_kind", "lake_tables", "profile_job", "profile_parquet", "validate_name"]
+__all__ = ["PROFILE_FORMAT", "TABLE_KINDS", "TABLE_NAMESPACE", "AddResult", "TableStore", "TableVersion", "column_kind", "profile_parquet"]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from studio.settings import Settings
 from studio import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,7 +219,10 @@ def test_jobs_page_lists_shows_logs_and_cancels(app_workspace, files):
 def test_settings_page_saves(app_workspace):
     app = open_page("settings")
     assert str(app_workspace.root) in texts(app)
-    app.number_input[0].set_value(123)
+    field = app.number_input(key="setting_max_source_mb")
+    assert field.label == "Largest source (MB)"  # words, not the field name
+    assert [n.label for n in app.number_input] == [info.label for info in Settings.describe()]
+    field.set_value(123)
     app.button[0].click().run()  # a form sends its values with the submit
     assert app_workspace.settings.max_source_mb == 123
     assert any("Saved" in s.value for s in app.success)
@@ -256,12 +260,12 @@ def test_sources_page_refuses_malformed_column_types(app_workspace, files):
 
 def test_sources_page_shows_a_failed_profile_and_retries(app_workspace, files, monkeypatch):
     app_workspace.sources.add_file(files["csv"], "orders")
-    monkeypatch.setenv("STUDIO_JOB_KINDS", "source.profile=tests.helpers.job_kinds:failing_job")
+    monkeypatch.setenv("STUDIO_JOB_MODULES", "tests.helpers.job_kinds,tests.helpers.failing_profile")
     app = open_page("sources")
     wait_jobs(app_workspace)
     app.run()
     assert any("Profiling failed: the input was wrong; fix it" in e.value for e in app.error)
-    monkeypatch.delenv("STUDIO_JOB_KINDS")
+    monkeypatch.setenv("STUDIO_JOB_MODULES", "tests.helpers.job_kinds")
     app.button(key="reprofile_orders_1").click().run()
     wait_jobs(app_workspace)
     app.run()

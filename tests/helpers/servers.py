@@ -56,6 +56,20 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
+def fresh_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the tests' PostgreSQL server; returns its URL."""
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    engine = sa.create_engine(meta.normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    database = name.lower().replace("-", "_")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
+    engine.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + database
+
+
 def wait_http(url: str, timeout: float = 60.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -25,6 +25,8 @@ def write(tmp_path, name, content):
 BAD_FILES = [
     ("empty.csv", b"", {}, "empty.csv: the file is empty"),
     ("header_only.csv", "a,b\n", {}, "header_only.csv: has no data rows"),
+    ("odd_header_only.csv", "a,,a\n", {}, "odd_header_only.csv: has no data rows, only a header"),
+    ("twice_header_only.csv", "a,a", {}, "twice_header_only.csv: has no data rows, only a header"),
     ("ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8,9\n", {}, "ragged.csv: line 3 has 2 fields but the header has 3"),
     ("garbage.csv", bytes(range(256)) * 40, {}, "garbage.csv: looks like a binary file"),
     ("latin.csv", "name,n\ncaf\xe9,1\n".encode("latin-1"), {"encoding": "utf-8"}, "latin.csv: line 2 is not valid utf-8 text; set the file's encoding"),
@@ -124,7 +126,7 @@ def test_failure_while_registering_leaves_no_file(workspace, files, monkeypatch)
     def broken_insert(*args, **kwargs):
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr("studio.tables._store.sa.insert", broken_insert)
+    monkeypatch.setattr("studio.versioned.sa.insert", broken_insert)
     with pytest.raises(sa.exc.OperationalError):
         workspace.sources.add_file(files["csv"], "orders")
     monkeypatch.undo()

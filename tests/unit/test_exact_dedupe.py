@@ -47,6 +47,21 @@ def test_newest_source_priority_and_most_complete():
     assert dedupe(complete, Survivorship(most_complete=True))[0][0][0] == 1
 
 
+def test_newest_by_never_picks_a_row_without_a_date():
+    """A missing date is not newer than any date: the dated row survives, wherever the undated
+    ones stand in the input, and only a cluster with no date at all falls back to input order."""
+    undated_first = [("a", 1, "old", None, "crm", 1, None), ("a", 1, "new", None, "crm", 1, 2), ("a", 1, "mid", None, "crm", 1, None)]
+    golden, members = dedupe(table(undated_first), Survivorship(newest_by="seen"))
+    assert [(g[0], g[3]) for g in golden] == [(1, "new")]
+    assert {m[1] for m in members} == {1}
+    no_dates = [("b", 1, "first", None, "crm", 1, None), ("b", 1, "second", None, "crm", 1, None)]
+    assert [g[0] for g in dedupe(table(no_dates), Survivorship(newest_by="seen"))[0]] == [0]
+    plan = exact_dedupe_plan("t", COLUMNS, ["k1", "k2"], Survivorship(newest_by="seen"), "_row", "source")
+    con = table(undated_first)
+    con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+    assert con.execute(plan.removed_by("survivors")).fetchall() == [("newest_by", 2)]
+
+
 def test_aggregated_columns():
     golden, _ = dedupe(table(ROWS), Survivorship(aggregate={"amount": "sum", "c2": "first_non_null", "seen": "max"}))
     first = golden[0]

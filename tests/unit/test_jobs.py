@@ -1,5 +1,6 @@
 """Jobs run in real worker processes; these tests start them and watch the jobs table."""
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,14 @@ def wait_for(workspace, job_id, statuses, timeout=60):
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} stayed {workspace.jobs.get(job_id).status}")
+
+
+def wait_until(condition, timeout=60):
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError("the condition did not hold in time")
+        time.sleep(0.1)
 
 
 def test_ingest_job_runs_in_its_own_process_and_profiles(workspace, files):
@@ -138,6 +147,34 @@ def test_job_outlives_the_process_that_submitted_it(workspace):
     assert job.status == SUCCEEDED and job.result == {"slept": 1.5}
 
 
+def test_job_parameters_are_checked_against_the_kind(workspace):
+    """Each kind declares its parameters as a dataclass: a wrong one is refused at submission,
+    before any worker starts; the dataclass itself is accepted and stored as JSON."""
+    from tests.helpers.job_kinds import SleepParams
+
+    with pytest.raises(StudioError, match="job test.sleep: unknown parameter 'secs'; it takes seconds"):
+        workspace.jobs.submit("test.sleep", {"secs": 1}, title="x", launch=False)
+    with pytest.raises(StudioError, match="job test.scratch: .*missing 1 required .*'scratch'"):
+        workspace.jobs.submit("test.scratch", {}, title="x", launch=False)
+    job_id = workspace.jobs.submit("test.sleep", SleepParams(seconds=2.5), title="x", launch=False)
+    assert workspace.jobs.get(job_id).params == {"seconds": 2.5}
+    assert workspace.jobs.list() and all(j.status == QUEUED for j in workspace.jobs.list())
+
+
+def test_a_finished_job_stays_finished(workspace):
+    """Every transition is conditional: a job that failed or was cancelled cannot be turned
+    into a success later (a slow worker finishing after the reaper gave up on it)."""
+    failed = workspace.jobs.submit("test.sleep", {}, title="reaped", launch=False)
+    assert workspace.jobs.claim(failed) and workspace.jobs.fail(failed, "worker stopped responding")
+    cancelled = workspace.jobs.submit("test.sleep", {}, title="cancelled", launch=False)
+    workspace.jobs.cancel(cancelled)
+    for job_id, status in ((failed, FAILED), (cancelled, CANCELLED)):
+        assert workspace.jobs.succeed(job_id, {"late": True}) is False
+        assert workspace.jobs.mark_cancelled(job_id) is False
+        assert (workspace.jobs.get(job_id).status, workspace.jobs.get(job_id).result) == (status, None)
+    assert workspace.jobs.fail(cancelled, "too late") is False
+
+
 def test_claim_is_exclusive_and_unknown_kinds_refused(workspace):
     job_id = workspace.jobs.submit("test.sleep", {}, title="x", launch=False)
     assert workspace.jobs.get(job_id).status == QUEUED
@@ -157,12 +194,13 @@ def test_jobs_beyond_the_slot_limit_wait_their_turn(workspace):
     time.sleep(0.5)
     third = workspace.jobs.submit("test.sleep", {"seconds": 0.2}, title="third")
     doomed = workspace.jobs.submit("test.sleep", {"seconds": 0.2}, title="cancelled while waiting")
-    deadline = time.time() + 20
-    while not workspace.jobs.get(doomed).message.startswith("waiting") and time.time() < deadline:
-        time.sleep(0.1)
+    for job_id in (second, third, doomed):  # every worker has started and beats while it waits
+        wait_until(lambda: workspace.jobs.get(job_id).message.startswith("waiting"), timeout=60)
     assert workspace.jobs.get(doomed).message == "waiting for a free job slot (1 running, at most 1)"
     assert workspace.jobs.cancel(doomed).status == CANCELLED
-    time.sleep(6)  # longer than the heartbeat timeout: waiting is not abandonment
+    # Once the heartbeat timeout has passed since the last submission, a job that merely
+    # waits must still not be taken for abandoned.
+    wait_until(lambda: time.time() > workspace.jobs.get(doomed).created_at + 6, timeout=30)
     assert workspace.jobs.reap() == []
     assert [workspace.jobs.get(j).status for j in (first, second, third)] == [RUNNING, QUEUED, QUEUED]
     workspace.jobs.cancel(first)
@@ -177,9 +215,8 @@ def test_a_cancel_after_the_point_of_no_return_is_refused_and_the_job_finishes(w
     cancelled although it exists (a source registered, then cancelled while profiling)."""
     job_id = workspace.jobs.submit("test.saving", {"seconds": 3}, title="saving")
     deadline = time.time() + 20
-    while workspace.jobs.get(job_id).progress < 0.1 and time.time() < deadline:
+    while workspace.jobs.get(job_id).progress < 0.2 and time.time() < deadline:
         time.sleep(0.05)
-    time.sleep(0.3)
     workspace.jobs.cancel(job_id)
     job = wait_for(workspace, job_id, (SUCCEEDED, FAILED, CANCELLED), timeout=30)
     assert job.status == SUCCEEDED and job.result == {"saved": True}
@@ -198,3 +235,9 @@ def test_a_cancelled_job_runs_its_cleanups(workspace, tmp_path):
     workspace.jobs.cancel(job_id)
     assert wait_for(workspace, job_id, (CANCELLED,), timeout=15).status == CANCELLED
     assert not scratch.exists()
+
+
+def test_job_parameters_hide_passwords(workspace):
+    job_id = workspace.sources.submit_add_database("postgresql://ann:SuperSecret@127.0.0.1:1/db", "pg", "t", None)
+    shown = workspace.jobs.get(job_id).to_json()
+    assert "SuperSecret" not in json.dumps(shown) and "***" in shown["params"]["url"]

@@ -31,6 +31,18 @@ def test_text_rules():
     assert one("N/A", {"op": "null_if"}) is None and one("ok", {"op": "null_if"}) == "ok"
 
 
+@pytest.mark.parametrize("value", [" n/a ", "N/A  ", "   ", " - ", " None"])
+def test_null_if_ignores_surrounding_spaces(value):
+    assert one(value, {"op": "null_if"}) is None
+    assert one(value, {"op": "null_if", "values": ["n/a", "none", "-", ""]}) is None
+
+
+def test_null_if_keeps_other_values_untouched():
+    assert one(" ok ", {"op": "null_if"}) == " ok "
+    assert one("n/a!", {"op": "null_if"}) == "n/a!"
+    assert one(" x ", {"op": "null_if", "values": ["x"]}) is None
+
+
 def test_phone_and_email():
     assert one("(555) 123-4567", {"op": "phone"}) == "+15551234567"
     assert one("+1 555.123.4567", {"op": "phone"}) == "+15551234567"
@@ -38,6 +50,15 @@ def test_phone_and_email():
     assert one("12", {"op": "phone"}) is None
     assert one("  Ann@Example.COM ", {"op": "email"}) == "ann@example.com"
     assert one("not an email", {"op": "email"}) is None
+
+
+@pytest.mark.parametrize(("email", "phone"), [("  Ann@Example.COM ", "(555) 123-4567"), ("bob.ray@mail.co.uk", "+44 20 7946 0958")])
+def test_fuzzy_comparisons_see_email_and_phone_as_the_ops_clean_them(email, phone):
+    from studio.consolidate.fuzzy._prepare import normalized_sql
+
+    compared = duckdb.execute(f"SELECT {normalized_sql('?', 'email', 'VARCHAR')}, {normalized_sql('?', 'phone', 'VARCHAR')}", [email, phone]).fetchall()[0]
+    assert compared[0] == one(email, {"op": "email"})
+    assert one(phone, {"op": "phone", "national_digits": 0}) == "+" + compared[1]  # the same digits, no country code added
 
 
 def test_dates_with_several_formats():

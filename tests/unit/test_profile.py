@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,3 +116,21 @@ def test_outliers_get_a_core_histogram(tmp_path, workspace):
     assert core["edges"][-1] < 60 and core["outside"] >= 20
     assert sum(core["counts"]) + core["outside"] == 10_020
     assert "histogram_core" not in columns["even"], "no outliers, no second view"
+
+
+def test_timezone_timestamps_and_infinities_profile(workspace, tmp_path):
+    path = tmp_path / "tz.csv"
+    path.write_text("id,ts,x\n1,2024-01-01T10:00:00+02:00,inf\n2,2024-01-02T10:00:00+02:00,1.5\n")
+    workspace.sources.add_file(path, "tz")
+    profile = workspace.sources.profile("tz")
+    columns = {c["name"]: c for c in profile["columns"]}
+    assert columns["ts"]["type"] == "TIMESTAMP WITH TIME ZONE" and columns["ts"]["min"].startswith("2024-01-01")
+    json.dumps(profile, allow_nan=False)  # valid JSON: no Infinity token
+
+
+def test_wide_tables_profile_in_batches(workspace, tmp_path):
+    path = tmp_path / "wide.parquet"
+    pd.DataFrame(np.arange(3 * 400).reshape(3, 400), columns=[f"c{i}" for i in range(400)]).to_parquet(path)
+    workspace.sources.add_file(path, "wide")
+    profile = workspace.sources.profile("wide")
+    assert len(profile["columns"]) == 400 and profile["columns"][-1]["max"] == 3 * 400 - 1

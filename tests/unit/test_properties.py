@@ -29,7 +29,7 @@ def test_csv_ingest_conserves_every_row_and_value(tmp_path_factory, data):
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(["n", "x", "label"])
         writer.writerows(data)
-    source = workspace.sources.add_file(path, "data", ReadOptions(types={"label": "VARCHAR", "n": "BIGINT", "x": "DOUBLE"})).source
+    source = workspace.sources.add_file(path, "data", ReadOptions(types={"label": "VARCHAR", "n": "BIGINT", "x": "DOUBLE"})).table
     assert source.rows == len(data)
     back = workspace.sources.preview("data", 1000)
     assert back["n"].tolist() == [r[0] for r in data]
@@ -49,5 +49,5 @@ def test_same_content_same_version_different_content_new_version(tmp_path_factor
     assert workspace.sources.add_file(path, "t").unchanged
     frame.assign(k=frame["k"] + 1).to_parquet(path)
     second = workspace.sources.add_file(path, "t")
-    assert not second.unchanged and second.source.version == first.source.version + 1
-    assert second.source.rows == first.source.rows == len(data)
+    assert not second.unchanged and second.table.version == first.table.version + 1
+    assert second.table.rows == first.table.rows == len(data)

@@ -1,17 +1,17 @@
 import re
+import sqlite3
 
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
-from studio import NotFound, StudioError
+from studio import StudioError
 from studio.sources import ReadOptions, suggest_name
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "parquet", "json", "ndjson", "xlsx"])
 def test_every_file_format_loads_the_same_table(workspace, files, fmt):
     result = workspace.sources.add_file(files[fmt], f"data_{fmt}")
-    source = result.source
+    source = result.table
     assert source.rows == 100
     assert [c["name"] for c in source.columns] == ["id", "city", "amount", "when"]
     assert source.path.exists() and source.path.name == f"{source.content_hash}.parquet"
@@ -27,8 +27,8 @@ def test_gzipped_text_files_load_the_same_table(workspace, files, tmp_path, fmt)
 
     packed = tmp_path / f"data.{fmt}.gz"
     packed.write_bytes(gzip.compress(files[fmt].read_bytes()))
-    plain = workspace.sources.add_file(files[fmt], "plain").source
-    unpacked = workspace.sources.add_file(packed, "packed").source
+    plain = workspace.sources.add_file(files[fmt], "plain").table
+    unpacked = workspace.sources.add_file(packed, "packed").table
     assert unpacked.rows == 100 and unpacked.origin["format"] == fmt
     assert unpacked.content_hash == plain.content_hash
 
@@ -54,9 +54,9 @@ def test_gzip_edges_get_one_line_errors(workspace, tmp_path):
 
 def test_sqlite_table_and_query(workspace, files):
     url = f"sqlite:///{files['sqlite']}"
-    table = workspace.sources.add_database(url, "orders_db", table="orders").source
+    table = workspace.sources.add_database(url, "orders_db", table="orders").table
     assert table.rows == 100 and table.origin["kind"] == "database"
-    query = workspace.sources.add_database(url, "paris", query="SELECT id, amount FROM orders WHERE city = 'Paris'").source
+    query = workspace.sources.add_database(url, "paris", query="SELECT id, amount FROM orders WHERE city = 'Paris'").table
     assert query.rows == 25
     assert [c["name"] for c in query.columns] == ["id", "amount"]
 
@@ -67,7 +67,7 @@ def test_sqlite_source_is_opened_read_only(workspace, files):
         workspace.sources.add_database(url, "evil", query="DELETE FROM orders RETURNING id")
     with pytest.raises(StudioError, match="query failed.*readonly"):
         workspace.sources.add_database(url, "evil", query="WITH x AS (SELECT 1) DELETE FROM orders RETURNING id")
-    assert workspace.sources.add_database(url, "intact", table="orders").source.rows == 100
+    assert workspace.sources.add_database(url, "intact", table="orders").table.rows == 100
 
 
 def test_postgresql_table_and_query(workspace, postgres_url):
@@ -85,110 +85,42 @@ def test_postgresql_table_and_query(workspace, postgres_url):
             "CASE WHEN mod(g, 10) = 0 THEN NULL ELSE 'n' || g END, gen_random_uuid() FROM generate_series(1, 120000) g"
         )
     engine.dispose()
-    source = workspace.sources.add_database(postgres_url, "pg_orders", table="public.shop_orders").source
+    source = workspace.sources.add_database(postgres_url, "pg_orders", table="public.shop_orders").table
     assert source.rows == 120000  # more than one streamed chunk
     types = {c["name"]: c["type"] for c in source.columns}
     assert types["id"] == "BIGINT" and types["total"].startswith("DECIMAL") and types["placed"].startswith("TIMESTAMP") and types["ref"] == "UUID"
     profile = workspace.sources.profile("pg_orders")
     note = next(c for c in profile["columns"] if c["name"] == "note")
     assert note["nulls"] == 12000
-    query = workspace.sources.add_database(postgres_url, "pg_big", query="SELECT id, total FROM shop_orders WHERE id > 100000").source
+    query = workspace.sources.add_database(postgres_url, "pg_big", query="SELECT id, total FROM shop_orders WHERE id > 100000").table
     assert query.rows == 20000
     with pytest.raises(StudioError, match="read-only transaction"):
         workspace.sources.add_database(postgres_url, "pg_evil", query="SELECT nextval('order_numbers')")
 
 
-def test_versions_content_addressing_and_unchanged(workspace, files, tmp_path):
-    store = workspace.sources
-    first = store.add_file(files["csv"], "orders")
-    again = store.add_file(files["csv"], "orders")
-    assert again.unchanged and again.source.version == 1
-    changed = tmp_path / "changed.csv"
-    changed.write_text(files["csv"].read_text() + "101,Paris,1.0,2026-04-11\n")
-    second = store.add_file(changed, "orders")
-    assert second.source.version == 2 and second.source.rows == 101
-    assert second.source.content_hash != first.source.content_hash
-    # The same content under another name shares the lake file.
-    twin = store.add_file(files["csv"], "orders_copy")
-    assert twin.source.path == first.source.path
-    assert len(list(workspace.lake.tables_dir.glob("*.parquet"))) == 2
-    assert store.get("orders", 1).rows == 100
-    assert store.get("orders").version == 2
-
-
-def test_rename_and_delete_remove_only_unused_files(workspace, files):
-    store = workspace.sources
-    store.add_file(files["csv"], "orders")
-    shared = store.add_file(files["csv"], "orders_copy").source
-    renamed = store.rename("orders", "sales")
-    assert renamed.name == "sales"
-    with pytest.raises(NotFound):
-        store.get("orders")
-    with pytest.raises(StudioError, match="exists already"):
-        store.rename("sales", "orders_copy")
-    store.delete("sales")
-    assert shared.path.exists(), "still used by orders_copy"
-    store.delete("orders_copy")
-    assert not shared.path.exists()
-    assert store.list() == []
-
-
-def test_export_parquet_and_csv(workspace, files, tmp_path, monkeypatch):
-    store = workspace.sources
-    store.add_file(files["csv"], "orders")
-    parquet = store.export("orders", tmp_path / "out.parquet")
-    assert pq.read_table(parquet).num_rows == 100
-    csv = store.export("orders", tmp_path / "out.csv")
-    assert pd.read_csv(csv)["id"].sum() == 5050
-    with pytest.raises(StudioError, match=r"\.parquet or \.csv"):
-        store.export("orders", tmp_path / "out.xlsx")
-    with pytest.raises(StudioError, match="no such folder"):
-        store.export("orders", tmp_path / "missing" / "out.csv")
-    # An existing file is kept unless overwriting is asked for.
-    csv.write_text("keep me")
-    with pytest.raises(StudioError, match=r"already exists; choose another path, or overwrite it \(--overwrite, or tick the box\)"):
-        store.export("orders", csv)
-    assert csv.read_text() == "keep me"
-    assert pd.read_csv(store.export("orders", csv, overwrite=True))["id"].sum() == 5050
-    folder = tmp_path / "folder.csv"
-    folder.mkdir()
-    with pytest.raises(StudioError, match="is a folder"):
-        store.export("orders", folder)
-    with pytest.raises(StudioError, match="is a folder"):
-        store.export("orders", tmp_path)
-    # A folder nothing can be written to (as root too): one line for both formats, no leftovers.
-    for unwritable in ("/proc/out.csv", "/proc/out.parquet"):
-        with pytest.raises(StudioError, match="^/proc: not writable.*; choose a folder you can write to$"):
-            store.export("orders", unwritable)
-    # Relative paths and ~ are resolved, and the path written is returned whole.
-    monkeypatch.chdir(tmp_path)
-    assert store.export("orders", "relative.csv") == tmp_path / "relative.csv"
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
-
-
 def test_csv_overrides_delimiter_header_types(workspace, tmp_path):
     path = tmp_path / "semi.csv"
     path.write_text("zip;amount\n1234;1,5\n99999;2\n")
-    sniffed = workspace.sources.add_file(path, "zips").source
+    sniffed = workspace.sources.add_file(path, "zips").table
     assert {c["name"]: c["type"] for c in sniffed.columns}["zip"] == "BIGINT"
-    typed = workspace.sources.add_file(path, "zips", ReadOptions(types={"zip": "VARCHAR", "amount": "varchar"})).source
+    typed = workspace.sources.add_file(path, "zips", ReadOptions(types={"zip": "VARCHAR", "amount": "varchar"})).table
     assert workspace.sources.preview("zips")["zip"].tolist() == ["1234", "99999"]
     assert typed.version == 2
     headless = tmp_path / "headless.csv"
     headless.write_text("1|a\n2|b\n")
-    no_header = workspace.sources.add_file(headless, "pipes", ReadOptions(delimiter="|", header=False)).source
+    no_header = workspace.sources.add_file(headless, "pipes", ReadOptions(delimiter="|", header=False)).table
     assert no_header.rows == 2
 
 
 def test_legacy_encodings_are_sniffed_and_converted(workspace, tmp_path):
     path = tmp_path / "legacy.csv"
     path.write_bytes("name,price\nCafé Crème,3\nBistro 5€,4\n".encode("cp1252"))
-    source = workspace.sources.add_file(path, "legacy").source
+    source = workspace.sources.add_file(path, "legacy").table
     assert source.origin["encoding"] == "cp1252"
     assert workspace.sources.preview("legacy")["name"].tolist() == ["Café Crème", "Bistro 5€"]
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes("name,n\nZoë,1\n".encode("utf-16"))
-    assert workspace.sources.preview(workspace.sources.add_file(utf16, "wide").source.name)["name"].tolist() == ["Zoë"]
+    assert workspace.sources.preview(workspace.sources.add_file(utf16, "wide").table.name)["name"].tolist() == ["Zoë"]
 
 
 def test_bad_rows_skip_and_pad(workspace, tmp_path):
@@ -196,16 +128,16 @@ def test_bad_rows_skip_and_pad(workspace, tmp_path):
     path.write_text("a,b,c\n1,2,3\n4,5\n6,7,8\n")
     with pytest.raises(StudioError, match="line 3"):
         workspace.sources.add_file(path, "short")
-    skipped = workspace.sources.add_file(path, "short", ReadOptions(bad_rows="skip")).source
+    skipped = workspace.sources.add_file(path, "short", ReadOptions(bad_rows="skip")).table
     assert skipped.rows == 2 and skipped.origin["skipped_rows"] == 1
     assert skipped.origin_text() == "short.csv (1 bad row skipped)"
     # A row with too many fields is skipped too (not cut to the header's width), and counted.
     long_rows = tmp_path / "long.csv"
     long_rows.write_text("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n11,12\n")
-    dropped = workspace.sources.add_file(long_rows, "long", ReadOptions(bad_rows="skip")).source
+    dropped = workspace.sources.add_file(long_rows, "long", ReadOptions(bad_rows="skip")).table
     assert (dropped.rows, dropped.origin["skipped_rows"]) == (2, 2)
     assert workspace.sources.preview("long")["a"].tolist() == [1, 8]
-    padded = workspace.sources.add_file(path, "padded", ReadOptions(bad_rows="pad", delimiter=",")).source
+    padded = workspace.sources.add_file(path, "padded", ReadOptions(bad_rows="pad", delimiter=",")).table
     assert padded.rows == 3
     assert workspace.sources.preview("padded")["c"].isna().sum() == 1
     # 'pad' fills short rows only: a longer row is refused by line, in the sniffed sample or far
@@ -228,8 +160,8 @@ def test_excel_sheet_choice(workspace, tmp_path):
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame({"x": [1, 2]}).to_excel(writer, sheet_name="first", index=False)
         pd.DataFrame({"y": ["a", "b", "c"], "mixed": [1, "two", 3.0]}).to_excel(writer, sheet_name="second", index=False)
-    assert workspace.sources.add_file(path, "book").source.rows == 2
-    second = workspace.sources.add_file(path, "book2", ReadOptions(sheet="second")).source
+    assert workspace.sources.add_file(path, "book").table.rows == 2
+    second = workspace.sources.add_file(path, "book2", ReadOptions(sheet="second")).table
     assert second.rows == 3 and second.origin["sheet"] == "second"
     assert {c["name"]: c["type"] for c in second.columns}["mixed"] == "VARCHAR"
     with pytest.raises(StudioError, match="no sheet named 'third'; the sheets are first, second"):
@@ -274,14 +206,19 @@ def test_suggest_name():
     assert suggest_name("???.csv") == "source"
 
 
-def test_names_are_found_regardless_of_case(workspace, files):
-    """Names are unique regardless of case (SQL ignores it), so every lookup does too."""
-    store = workspace.sources
-    store.add_file(files["csv"], "Orders")
-    assert store.get("orders").name == "Orders" and [v.version for v in store.versions("ORDERS")] == [1]
-    with pytest.raises(StudioError, match="names may not differ only in case"):  # adding says which to use
-        store.add_file(files["parquet"], "orders")
-    store.add_file(files["parquet"], "Orders")
-    assert store.rename("ORDERS", "sales").name == "sales"
-    assert store.preview("SALES", 3)["id"].tolist() == [1, 2, 3]
-    assert store.delete("Sales") == [2, 1] and store.list() == []
+def test_sqlite_queries_cannot_write_and_odd_paths_stay_read_only(workspace, tmp_path):
+    folder = tmp_path / "odd#name"
+    folder.mkdir()
+    db = folder / "shop.sqlite"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE t (a int)")
+        connection.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(StudioError, match="only SELECT"):
+        workspace.sources.add_database(f"sqlite:///{db}", "x", query=f"VACUUM INTO '{tmp_path}/stolen.db'")
+    assert not (tmp_path / "stolen.db").exists()
+    assert workspace.sources.add_database(f"sqlite:///{db}", "t", table="t").table.rows == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd#name", "ws"]
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not sqlite at all " * 100)
+    with pytest.raises(StudioError, match="file is not a database"):
+        workspace.sources.add_database(f"sqlite:///{garbage}", "g", table="t")

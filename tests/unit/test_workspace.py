@@ -1,8 +1,8 @@
-import sqlalchemy as sa
 import pytest
 
 from studio import NotFound, StudioError, Workspace, meta
 from studio.meta import current_revision, head_revision
+from tests.helpers.servers import fresh_database
 
 
 def test_init_creates_layout_and_migrates_to_head(tmp_path):
@@ -66,17 +66,11 @@ def test_settings_defaults_set_and_validation(workspace):
 def test_metadata_db_backends_hold_sources_and_jobs(store, tmp_path, files, request, monkeypatch):
     """The same operations on both metadata backends (SQLite file; PostgreSQL via STUDIO_DB_URL)."""
     if store == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        engine = sa.create_engine(meta.normalize_url(url), isolation_level="AUTOCOMMIT")
-        database = f"meta_{tmp_path.name[-12:].lower().replace('-', '_')}"
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
-        engine.dispose()
-        monkeypatch.setenv("STUDIO_DB_URL", url.rsplit("/", 1)[0] + "/" + database)
+        monkeypatch.setenv("STUDIO_DB_URL", fresh_database(request.getfixturevalue("postgres_url"), f"meta_{tmp_path.name[-12:]}"))
     workspace = Workspace.init(tmp_path / "ws")
     assert workspace.engine.dialect.name == store
     first = workspace.sources.add_file(files["csv"], "orders")
-    assert first.source.version == 1
+    assert first.table.version == 1
     assert workspace.sources.add_file(files["parquet"], "orders").unchanged is False
     assert [v.version for v in workspace.sources.versions("orders")] == [2, 1]
     job_id = workspace.jobs.submit("test.sleep", {"seconds": 0.1}, title="sleep", launch=False)

@@ -1,0 +1,190 @@
+"""The JSON of every command, pinned: its keys and the types of their values, on a small
+workspace. Scripts read these documents; a key renamed, dropped or retyped fails here first.
+
+A document is pinned as its set of paths (``profile.columns[].min: float|str``): ``[]`` steps
+into every element of a list, types met at one path are joined with ``|``, and an empty dict
+or list is pinned as ``{}`` / ``[]``. Keys that are data (column names in a diff) are part of
+the pin, because the workspace is the same each run.
+"""
+
+import json
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+import pytest
+
+from studio import Workspace
+from studio.cli import main
+from tests.unit.test_cli import cli
+
+
+def document_paths(value: Any, path: str = "") -> set[str]:
+    if isinstance(value, dict):
+        if not value:
+            return {f"{path}: {{}}"}
+        return set().union(*(document_paths(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()))
+    if isinstance(value, list):
+        if not value:
+            return {f"{path}: []"}
+        return set().union(*(document_paths(v, path + "[]") for v in value))
+    return {f"{path}: {'null' if value is None else type(value).__name__}"}
+
+
+def shape(document: Any) -> list[str]:
+    """The pin of a document: one ``path: types`` line per path, sorted."""
+    types: dict[str, set[str]] = {}
+    for line in document_paths(document):
+        path, kind = line.rsplit(": ", 1)
+        types.setdefault(path, set()).add(kind)
+    return sorted(f"{path}: {'|'.join(sorted(kinds))}" for path, kinds in types.items())
+
+
+def under(prefix: str, lines: list[str]) -> list[str]:
+    """``lines`` as they appear below ``prefix`` (``[]``: in each element of a list)."""
+    return [f"{prefix}.{line}" for line in lines]
+
+
+def test_shape_pins_keys_types_and_empties():
+    assert shape({"a": [1, None], "b": {}, "c": [], "d": [{"x": "s"}, {"x": 1.5, "y": True}]}) == [
+        "a[]: int|null", "b: {}", "c: []", "d[].x: float|str", "d[].y: bool",
+    ]
+
+
+SETTINGS = [f"{key}: int" for key in (
+    "duckdb_memory_limit_mb", "duckdb_threads", "job_heartbeat_timeout_s", "max_running_jobs", "max_source_mb", "sql_memory_limit_mb", "sql_timeout_s",
+)]
+COLUMNS = ["columns[].name: str", "columns[].type: str"]
+TABLE = ["bytes: int", *COLUMNS, "content_hash: str", "created_at: float", "name: str", "rows: int", "version: int"]
+FILE_ORIGIN = under("origin", ["encoding: str", "file: str", "file_bytes: int", "format: str", "kind: str", "options: {}", "path: str"])
+SOURCE = sorted(TABLE + FILE_ORIGIN)
+RECIPE_SPEC = [
+    "combine.how: str", "dedupe.keys[]: str", "dedupe.method: str", "dedupe.survivorship.aggregate: {}", "dedupe.survivorship.most_complete: bool",
+    "dedupe.survivorship.newest_by: null", "dedupe.survivorship.source_priority: []", "id: str", "inputs[].columns: {}", "inputs[].table: str",
+    "inputs[].version: null", "name: str", "normalize: []", "output: str", "schema: []", "sql: null",
+]
+BUILD_STATS = ["clusters: int", "duplicates_removed: int", "inputs[].rows: int", "inputs[].table: str", "inputs[].version: int", "largest_cluster: int", "rows_in: int"]
+DATASET_ORIGIN = under("origin", [
+    "inputs[].content_hash: str", "inputs[].kind: str", "inputs[].table: str", "inputs[].table_id: int", "inputs[].version: int",
+    "kind: str", "recipe: str", "recipe_hash: str", "role: str", *under("spec", RECIPE_SPEC), *under("stats", BUILD_STATS),
+])
+DATASET = sorted(TABLE + DATASET_ORIGIN)
+MEMBERS_OR_DATASET = sorted(DATASET + ["origin.of: str"])
+PROFILE = under("profile", [
+    "columns[].distinct: int", "columns[].histogram.counts[]: int", "columns[].histogram.edges[]: float|str", "columns[].kind: str",
+    "columns[].max: float|str", "columns[].max_length: int", "columns[].mean: float", "columns[].mean_length: float",
+    "columns[].min: float|str", "columns[].min_length: int", "columns[].name: str", "columns[].null_fraction: float", "columns[].nulls: int",
+    "columns[].quantiles.p05: float", "columns[].quantiles.p25: float", "columns[].quantiles.p50: float", "columns[].quantiles.p75: float",
+    "columns[].quantiles.p95: float", "columns[].std: float", "columns[].top[].count: int", "columns[].top[].value: float|int|str",
+    "columns[].type: str", "exact_distinct: bool", "format: int", "rows: int",
+])
+DEDUPE = ["clusters: int", "dataset: str", "members: str", "rows_in: int", "rows_out: int", *under("stats", BUILD_STATS), "unchanged: bool", "version: int"]
+JOB = [
+    "cancel_requested: bool", "created_at: float", "error: null", "finished_at: null", "heartbeat_at: null", "id: int", "kind: str",
+    "message: str", "params.seconds: int", "progress: float", "result: null", "started_at: null", "status: str", "title: str",
+    "worker_host: null", "worker_pid: null",
+]
+
+# (command line, pin); {files} is the folder of input files, {job} a queued job. In order: later
+# commands use what earlier ones made.
+PINS: list[tuple[str, list[str]]] = [
+    ("init", ["datasets: int", "db: str", "jobs: {}", "lake_bytes: int", *under("settings", SETTINGS), "sources: int", "workspace: str"]),
+    ("sources add {files}/orders.csv --name orders", sorted(SOURCE + ["unchanged: bool"])),
+    ("sources add {files}/orders2.csv --name orders", sorted(SOURCE + ["unchanged: bool"])),
+    ("sources add {files}/orders.csv --name spare", sorted(SOURCE + ["unchanged: bool"])),
+    ("sources list", under("[]", SOURCE)),
+    ("sources show orders", sorted(SOURCE + PROFILE + ["versions[]: int"])),
+    ("sources versions orders", under("[]", SOURCE)),
+    ("sources preview orders --limit 3", ["columns[]: str", "rows[][]: float|int|null|str"]),
+    ("sources rename spare extra", SOURCE),
+    ("sources export extra {files}/extra.csv", ["name: str", "path: str"]),
+    ("sources delete extra --yes", ["deleted_versions[]: int", "name: str"]),
+    ("dedupe --source orders --id id --out orders_clean --exact city", DEDUPE),
+    ("consolidate run {files}/recipe.json", sorted(DEDUPE + ["members_version: int"])),
+    ("consolidate recipes", ["[].created_at: float", "[].name: str", *under("[].spec", RECIPE_SPEC), "[].updated_at: float"]),
+    ("consolidate show by_id", RECIPE_SPEC),
+    ("sources add {files}/orders.csv --name orders", sorted(SOURCE + ["unchanged: bool"])),
+    ("consolidate run {files}/recipe.json", sorted(DEDUPE + ["members_version: int"])),
+    ("datasets list", under("[]", MEMBERS_OR_DATASET)),
+    ("datasets show ids", sorted(DATASET + PROFILE + ["versions[]: int"])),
+    ("datasets versions ids", under("[]", DATASET)),
+    ("datasets preview ids --limit 2", ["columns[]: str", "rows[][]: float|int|str"]),
+    ("datasets diff ids 1 2", [
+        "added_columns: []", "changed_by_column.amount: int", "changed_by_column.city: int", "changed_by_column.cluster_size: int",
+        "changed_by_column.id: int", "changed_by_column.source: int", "changed_by_column.when: int", "key[]: str", "name: str", "new: int",
+        "old: int", "removed_columns: []", "retyped_columns: []", "rows_added: int", "rows_changed: int", "rows_removed: int",
+        "rows_unchanged: int", "samples.added: []", "samples.changed[].amount (new): float", "samples.changed[].amount (old): float",
+        "samples.changed[].city (new): str", "samples.changed[].city (old): str", "samples.changed[].cluster_id: int",
+        "samples.changed[].cluster_size (new): int", "samples.changed[].cluster_size (old): int", "samples.changed[].id (new): int",
+        "samples.changed[].id (old): int", "samples.changed[].source (new): str", "samples.changed[].source (old): str",
+        "samples.changed[].when (new): str", "samples.changed[].when (old): str", "samples.removed: []",
+    ]),
+    ("datasets lineage ids", ["edges[][]: str", "nodes[].id: str", "nodes[].kind: str", "nodes[].label: str", "nodes[].rows: int"]),
+    ("datasets rename orders_clean clean", DATASET),
+    ("datasets export clean {files}/clean.parquet", ["name: str", "path: str"]),
+    ("datasets delete clean --yes", ["deleted_versions[]: int", "name: str"]),
+    ("consolidate delete by_id --yes", ["deleted: bool", "recipe: str"]),
+    ("sql 'SELECT id, city FROM orders ORDER BY id' --limit 2", ["columns[]: str", "rows[][]: int|str", "truncated: bool"]),
+    ("settings", SETTINGS),
+    ("settings max_source_mb 100", SETTINGS),
+    ("jobs list", under("[]", JOB)),
+    ("jobs show {job}", sorted(JOB + ["log: []"])),
+    ("jobs cancel {job}", sorted(set(JOB) - {"finished_at: null"} | {"finished_at: float"})),
+]
+
+
+@pytest.fixture
+def run_json(tmp_path: Path) -> Callable[[str], Any]:
+    files = tmp_path / "files"
+    files.mkdir()
+    frame = pd.DataFrame({
+        "id": range(1, 11),
+        "city": ["Paris", "Lyon", None, "Nice", "Paris"] * 2,
+        "amount": [i * 1.5 for i in range(10)],
+        "when": pd.date_range("2026-01-01", periods=10, freq="D"),
+    })
+    frame.to_csv(files / "orders.csv", index=False)
+    frame.assign(amount=frame["amount"] + (frame["id"] == 4)).to_csv(files / "orders2.csv", index=False)
+    (files / "recipe.json").write_text(json.dumps({"name": "by_id", "output": "ids", "inputs": ["orders"], "dedupe": {"method": "exact", "keys": ["id"]}, "id": "id"}))
+    ws = tmp_path / "ws"
+    values = {"files": str(files), "job": ""}
+
+    def run(command: str) -> Any:
+        if command.startswith("jobs") and not values["job"]:
+            values["job"] = str(Workspace.open(ws).jobs.submit("test.sleep", {"seconds": 30}, title="nap", launch=False))
+        args = shlex.split(command.format(**values)) + ["--workspace", str(ws)] + ([] if command.startswith("consolidate show") else ["--json"])
+        return json.loads(cli(*args).stdout)
+
+    return run
+
+
+def test_every_command_keeps_its_json(run_json):
+    changed = []
+    for command, pin in PINS:
+        found = shape(run_json(command))
+        if found != sorted(pin):
+            gone, new = sorted(set(pin) - set(found)), sorted(set(found) - set(pin))
+            changed.append(f"{command}: lost {gone}, gained {new}")
+    assert not changed, "\n".join(changed)
+
+
+def json_commands(group: click.Group, prefix: str = "") -> set[str]:
+    """The command lines (``sources add``) of every command that takes --json."""
+    found = set()
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            found |= json_commands(command, path)
+        elif any(param.name == "as_json" for param in command.params):
+            found.add(path)
+    return found
+
+
+def test_every_json_command_is_pinned():
+    """A new command with --json gets its pin above (the demo's is in test_cli_app.py)."""
+    commands = json_commands(main)
+    pinned = {path for path in commands for command, _ in PINS if f"{command} ".startswith(f"{path} ")}
+    assert commands - pinned == {"demo"}

@@ -1,0 +1,121 @@
+"""The versioned store's contract (studio/versioned.py), run against every store: adding and
+versioning, names that ignore case, rename and delete (refused while something depends on the
+asset), export, and concurrent adds from several processes."""
+
+import multiprocessing
+
+import pandas as pd
+import pytest
+
+from studio import NotFound, StudioError
+from tests.helpers.store_cases import CASES, add_in_process
+
+every_store = pytest.mark.parametrize("case", list(CASES.values()), ids=list(CASES))
+depended_on_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.depend], ids=[n for n, c in CASES.items() if c.depend])
+exporting_stores = pytest.mark.parametrize("case", [c for c in CASES.values() if c.exports], ids=[n for n, c in CASES.items() if c.exports])
+
+
+@every_store
+def test_versions_are_numbered_and_immutable(case, workspace):
+    store = case.store(workspace)
+    first = case.add(workspace, "things", 1)
+    assert (first.name, first.version) == ("things", 1)
+    again = case.add(workspace, "things", 1)
+    assert again.version == 1 and again.content_hash == first.content_hash  # same content: unchanged
+    second = case.add(workspace, "things", 2)
+    assert second.version == 2 and second.content_hash != first.content_hash
+    assert [v.version for v in store.versions("things")] == [2, 1]
+    assert store.get("things") == second
+    assert store.get("things", 1) == first  # an old version reads back exactly as it was
+    assert store.get_by_id(first.asset_id, 1) == first
+    assert case.payload(workspace, first).exists() and case.payload(workspace, second).exists()
+    with pytest.raises(NotFound, match="version 3"):
+        store.get("things", 3)
+
+
+@every_store
+def test_list_gives_the_newest_version_of_each_by_name(case, workspace):
+    store = case.store(workspace)
+    case.add(workspace, "beta", 1)
+    case.add(workspace, "alpha", 1)
+    case.add(workspace, "alpha", 2)
+    assert [(v.name, v.version) for v in store.list()] == [("alpha", 2), ("beta", 1)]
+
+
+@every_store
+def test_names_ignore_case_and_must_be_valid(case, workspace):
+    store = case.store(workspace)
+    case.add(workspace, "Things", 1)
+    assert store.get("things").name == "Things"
+    with pytest.raises(StudioError, match="may not differ only in case"):
+        case.add(workspace, "THINGS", 2)
+    with pytest.raises(StudioError, match="not a valid"):
+        store.rename("Things", "no spaces")
+    with pytest.raises(StudioError, match="not a valid"):
+        store.rename("Things", "x" * 64)
+    assert store.rename("Things", "y" * 63).name == "y" * 63  # 63 characters are allowed
+
+
+@every_store
+def test_rename_keeps_versions_and_identity(case, workspace):
+    store = case.store(workspace)
+    first = case.add(workspace, "things", 1)
+    case.add(workspace, "things", 2)
+    renamed = store.rename("things", "stuff")
+    assert (renamed.name, renamed.version, renamed.asset_id) == ("stuff", 2, first.asset_id)
+    assert [v.version for v in store.versions("stuff")] == [2, 1]
+    with pytest.raises(NotFound):
+        store.get("things")
+    case.add(workspace, "other", 1)
+    with pytest.raises(StudioError, match="exists already"):
+        store.rename("stuff", "OTHER")
+    assert store.rename("stuff", "Stuff").name == "Stuff"  # a change of case only is fine
+
+
+@depended_on_stores
+def test_rename_and_delete_are_refused_while_something_depends_on_it(case, workspace):
+    store = case.store(workspace)
+    version = case.add(workspace, "things", 1)
+    undo = case.depend(workspace, "things")
+    with pytest.raises(StudioError, match="things is .* by .*renaming it would break it"):
+        store.rename("things", "stuff")
+    with pytest.raises(StudioError, match="things is .* by .*deleting it would break it"):
+        store.delete("things")
+    assert store.get("things") == version and case.payload(workspace, version).exists()
+    undo()
+    assert store.delete("things") == [1]
+    with pytest.raises(NotFound):
+        store.get("things")
+
+
+@every_store
+def test_delete_removes_payloads_nothing_else_uses(case, workspace):
+    store = case.store(workspace)
+    kept = case.add(workspace, "keeper", 1)
+    first = case.add(workspace, "things", 1)  # the same content as keeper's
+    second = case.add(workspace, "things", 2)
+    assert store.delete("things") == [2, 1]
+    assert case.payload(workspace, kept).exists() and first.content_hash == kept.content_hash
+    assert not case.payload(workspace, second).exists()
+    assert store.get("keeper") == kept
+
+
+@exporting_stores
+def test_export_writes_a_version(case, workspace, tmp_path):
+    store = case.store(workspace)
+    case.add(workspace, "things", 1)
+    case.add(workspace, "things", 2)
+    assert len(pd.read_parquet(store.export("things", tmp_path / "old.parquet", version=1))) == 2
+    assert len(pd.read_csv(store.export("things", tmp_path / "new.csv"))) == 3
+    with pytest.raises(StudioError, match="already exists"):
+        store.export("things", tmp_path / "new.csv")
+
+
+@every_store
+def test_concurrent_adds_from_several_processes_get_consecutive_versions(case, workspace):
+    workers = 4
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        results = pool.starmap(add_in_process, [(case.name, str(workspace.root), "shared", variant) for variant in range(1, workers + 1)])
+    assert sorted(number for number, _ in results) == list(range(1, workers + 1))
+    assert len({content_hash for _, content_hash in results}) == workers
+    assert [v.version for v in case.store(workspace).versions("shared")] == list(range(workers, 0, -1))
