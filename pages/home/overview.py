@@ -34,7 +34,9 @@ st.subheader("What to do next")
 if not sources:
     st.info("This workspace is empty. Load the demo data (a food-delivery company's orders, restaurants from two systems and couriers), or add your own file or database table.", icon=":material/lightbulb:")
     left, right = st.columns(2)
-    left.button("Load the demo data", type="primary", icon=":material/download:", on_click=load_demo)
+    # One build at a time: a second click while it runs would only build it again.
+    building = any(j.kind == "demo.build" and j.active for j in jobs)
+    left.button("Load the demo data", type="primary", icon=":material/download:", on_click=load_demo, disabled=building, help="The demo is being built." if building else None)
     right.page_link("pages/data/sources.py", label="Add your own source", icon=":material/add:")
 else:
     st.markdown(

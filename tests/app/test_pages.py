@@ -47,8 +47,11 @@ def test_overview_on_an_empty_workspace_loads_the_demo(app_workspace):
     assert app.metric[0].value == "0"
     app.button[0].click().run()
     assert not app.exception
+    # While the build runs the button waits (a second click would build it twice).
+    assert next(b for b in app.button if b.label == "Load the demo data").disabled
     wait_jobs(app_workspace)
     app.run()
+    assert [j.kind for j in app_workspace.jobs.list()] == ["demo.build"]
     assert app.metric[0].label == "Sources" and app.metric[0].value == "4"
     assert app.metric[2].label == "Datasets" and app.metric[2].value == "6"  # 4 recipes, 2 with members tables
     assert "Inspect each source's profile" in texts(app)
