@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import match_weight_figure, probability_to_weight
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import count_column, user_errors, workspace
+from components.jobs_view import track
+from components.layout import ask, asked, count_column, outcome, page_header, user_errors
 from components.recipe_form import (
     OP_LABELS,
     fuzzy_config_editor,
@@ -21,20 +21,20 @@ from components.recipe_form import (
     step_text,
     survivorship_editor,
 )
-from components.table_view import flash_errors, run_and_select
+from components.table_view import cell_text, run_and_select, show_table
 from studio import StudioError
 from studio.consolidate import OPS
 from studio.datasets import PairLabel, Recipe, suggest_mapping
 
-current = workspace()
+SCORED, BUILT = "rc_scored", "rc_built"  # places of the score and build outcomes, under their buttons
+current = page_header(
+    "Consolidate",
+    "Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.",
+    places=(SCORED, BUILT),
+)
 store = current.datasets
 reviews = current.reviews
 state = st.session_state
-st.title("Consolidate")
-st.caption("Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.")
-flash_errors()
-finished_messages(current)
-pending_jobs(current)
 
 tables = {t.name: t for t in [*current.sources.list(), *store.list()]}
 if not tables:
@@ -84,7 +84,7 @@ def show_preview(spec: dict[str, Any], stage: str) -> None:
         st.error(exc.message, icon=":material/error:")
         return
     st.caption(f"{rows:,} rows; a repeatable sample of {len(frame):,}.")
-    st.dataframe(frame, hide_index=True, width="stretch", height=240)
+    show_table(frame, hide_index=True, width="stretch", height=240)
 
 
 def base_spec(upto: str) -> dict[str, Any]:
@@ -141,7 +141,7 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                     "record B": [row.source_r, row.id_r, *[row[c + "_r"] for c in review.compared]],
                     "agreement": ["", "", *[level_names.get(c, {}).get(int(row["gamma_" + c]), str(int(row["gamma_" + c]))) for c in review.compared]],
                 }
-            ).astype(str)
+            ).map(cell_text)
             st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
             # Callbacks run before the next script run, so the label shows in one run (no
             # st.rerun() gap in which a second click could land on a stale button).
@@ -212,7 +212,12 @@ column_config = {
 for name in inputs:
     column_config[f"from {name}"] = st.column_config.SelectboxColumn(f"from {name}", options=[c["name"] for c in tables[name].columns])
 st.caption("Each row is one column of the result; pick which column of each table fills it (empty: missing in that table). Suggested by name and type similarity; edit freely.")
-edited = st.data_editor(state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True, num_rows="dynamic", width="stretch")
+# Tall enough for every target column (up to 20) and the row that adds one: the default
+# height shows ten rows and cut the eleventh in half.
+edited = st.data_editor(
+    state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True,
+    num_rows="dynamic", width="stretch", height=35 * (min(len(state["rc_mapping_base"]), 20) + 2) + 3,
+)
 state["rc_spec_schema"], state["rc_spec_inputs"] = mapping_from_frame(edited, inputs)
 targets = [c["name"] for c in state["rc_spec_schema"]]
 if combine == "join" and len(inputs) > 1:
@@ -254,7 +259,7 @@ with right:
         else:
             st.caption("Values the rules change (before → after)" if len(changes) else "The rules change no value of this column.")
             if len(changes):
-                st.dataframe(changes, hide_index=True, width="stretch", height=220)
+                show_table(changes, hide_index=True, width="stretch", height=220)
 ruled = {c: s for c, s in rules.items() if s}
 if ruled:
     st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OP_LABELS[s["op"]].lower() for s in steps) for c, steps in ruled.items()))
@@ -325,9 +330,13 @@ elif method == "fuzzy":
             )
         recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
         review = reviews.get(recipe_for_review)
-        if st.button("Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
-            track(reviews.submit_score(recipe_for_review))
-            st.rerun()
+        st.button(
+            "Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary",
+            disabled=total > config["max_comparisons"], icon=":material/model_training:", on_click=ask, args=("rc_score_asked",),
+        )
+        if asked("rc_score_asked") and total <= config["max_comparisons"]:
+            track(reviews.submit_score(recipe_for_review), SCORED)
+        outcome(current, SCORED)
         if review is None:
             st.info("Train the model (u by sampling, m by EM) and score the candidate pairs: then pick the threshold on the histogram and review pairs.")
         else:
@@ -370,16 +379,19 @@ if state.get("rc_name") and state.get("rc_output"):
 else:
     st.info("Name the recipe and the dataset it builds.")
 save, build = st.columns(2)
-if save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch"):
+save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch", on_click=ask, args=("rc_save_asked",))
+build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch", on_click=ask, args=("rc_build_asked",))
+# Acted on here, with the recipe as the widgets hold it now; shown here, where the user clicked.
+if asked("rc_save_asked") and recipe is not None:
     with user_errors():
         store.save_recipe(recipe)
-        st.success(f"Saved recipe {recipe.name}.")
-if build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
+        st.success(f"Saved recipe {recipe.name}.", icon=":material/check_circle:")
+if asked("rc_build_asked") and recipe is not None:
     with user_errors():
-        track(store.submit_build(recipe))
-        st.rerun()
+        track(store.submit_build(recipe), BUILT)
+outcome(current, BUILT)
 if recipe is not None:
     with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
         st.code(json.dumps(recipe.to_json(), indent=2), language="json")
 if any(d.origin.get("recipe") == state.get("rc_name") for d in store.list()):
-    st.page_link("app_pages/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")
+    st.page_link("pages/data/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")
