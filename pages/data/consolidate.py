@@ -11,7 +11,6 @@ from components.dataset_charts import match_weight_figure, probability_to_weight
 from components.jobs_view import track
 from components.layout import ask, asked, count_column, outcome, page_header, user_errors
 from components.recipe_form import (
-    OP_LABELS,
     fuzzy_config_editor,
     load_spec,
     mapping_frame,
@@ -23,7 +22,7 @@ from components.recipe_form import (
 )
 from components.table_view import cell_text, run_and_select, show_table
 from studio import StudioError
-from studio.consolidate import OPS
+from studio.consolidate import OPS, FuzzyConfig, chaining_warning, comparison_budget
 from studio.datasets import PairLabel, Recipe, suggest_mapping
 
 SCORED, BUILT = "rc_scored", "rc_built"  # places of the score and build outcomes, under their buttons
@@ -72,8 +71,6 @@ def suggested(spec_json: str, signature: str) -> dict[str, Any]:
 
 @st.cache_data(max_entries=32, show_spinner="Counting comparisons…")
 def estimates(spec_json: str, config_json: str, signature: str) -> list[dict[str, Any]]:
-    from studio.consolidate import FuzzyConfig
-
     return reviews.comparison_estimates(Recipe.from_json(json.loads(spec_json)), FuzzyConfig.from_json(json.loads(config_json)))
 
 
@@ -182,10 +179,11 @@ with st.container(border=True):
         confirm_recipe_delete(chosen)
     if right.button("Load", key="rc_load", disabled=chosen == "(new recipe)", width="stretch"):
         with user_errors():
-            spec = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen)).to_json()
-            missing = [i["table"] for i in spec["inputs"] if i["table"] not in tables]
+            saved = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen))
+            missing = store.missing_inputs(saved)
             if missing:
                 raise StudioError(f"recipe {chosen} reads {missing[0]!r}, which is gone; add it again or edit the recipe file")
+            spec = saved.to_json()
             if spec["schema"] and all(i["columns"] for i in spec["inputs"]):
                 frame = mapping_frame(spec)
             else:
@@ -236,7 +234,7 @@ with left:
     if state.get("rc_norm_column") not in targets:
         state["rc_norm_column"] = next((c for c in targets if rules.get(c)), targets[0] if targets else None)
     column = st.selectbox("Column", targets, key="rc_norm_column")
-    op = st.selectbox("Add a step", list(OPS), format_func=OP_LABELS.get, key="rc_norm_op")
+    op = st.selectbox("Add a step", list(OPS), format_func=lambda op: OPS[op].label, key="rc_norm_op")
     args = step_args(op, f"rc_args_{op}", targets)
     if st.button("Add step", key="rc_add_step", disabled=args is None, icon=":material/add:"):
         rules.setdefault(column, []).append({"op": op, **(args or {})})
@@ -262,7 +260,7 @@ with right:
                 show_table(changes, hide_index=True, width="stretch", height=220)
 ruled = {c: s for c, s in rules.items() if s}
 if ruled:
-    st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OP_LABELS[s["op"]].lower() for s in steps) for c, steps in ruled.items()))
+    st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OPS[s["op"]].label.lower() for s in steps) for c, steps in ruled.items()))
 
 # ------------------------------------------------------------------ 3. custom SQL
 
@@ -322,19 +320,17 @@ elif method == "fuzzy":
         except StudioError as exc:
             st.error(exc.message, icon=":material/error:")
             counted = []
-        total = sum(e["comparisons"] for e in counted)
+        budget = comparison_budget(counted, FuzzyConfig.from_json(config))
         if counted:
             st.dataframe(pd.DataFrame(counted), hide_index=True, column_config={"comparisons": count_column("comparisons")})
-            (st.error if total > config["max_comparisons"] else st.caption)(
-                f"{total:,} comparisons in all" + (f": over the cap of {config['max_comparisons']:,}; make the blocking rules stricter." if total > config["max_comparisons"] else ".")
-            )
+            (st.error if budget.over else st.caption)(budget.message)
         recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
         review = reviews.get(recipe_for_review)
         st.button(
             "Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary",
-            disabled=total > config["max_comparisons"], icon=":material/model_training:", on_click=ask, args=("rc_score_asked",),
+            disabled=budget.over, icon=":material/model_training:", on_click=ask, args=("rc_score_asked",),
         )
-        if asked("rc_score_asked") and total <= config["max_comparisons"]:
+        if asked("rc_score_asked") and not budget.over:
             track(reviews.submit_score(recipe_for_review), SCORED)
         outcome(current, SCORED)
         if review is None:
@@ -351,12 +347,10 @@ elif method == "fuzzy":
             cols[1].metric("Pairs linked", f"{numbers['linked_pairs']:,}", help=f"of {review.summary['pairs']:,} scored")
             cols[2].metric("Clusters", f"{numbers['clusters']:,}")
             cols[3].metric("Largest cluster", numbers["largest_cluster"])
-            if numbers["largest_cluster"] > max(20, numbers["rows"] // 100):
-                st.warning(
-                    f"One cluster holds {numbers['largest_cluster']:,} rows: records are being chained together. "
-                    "Raise the threshold, compare more columns, or review pairs to teach the model.",
-                    icon=":material/warning:",
-                )
+            fixed = review.summary["parameters"].get("training", {}).get("fixed_probabilities")
+            for warning in (fixed, chaining_warning(numbers["largest_cluster"], numbers["rows"])):
+                if warning:
+                    st.warning(warning, icon=":material/warning:")
             review_pairs(review, threshold, labels, pair_labels)
     if dedupe is not None:
         dedupe["config"]["threshold"] = state.get("rc_threshold", 0.9)
@@ -393,5 +387,5 @@ outcome(current, BUILT)
 if recipe is not None:
     with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
         st.code(json.dumps(recipe.to_json(), indent=2), language="json")
-if any(d.origin.get("recipe") == state.get("rc_name") for d in store.list()):
+if state.get("rc_name") and store.built_by(state["rc_name"]):
     st.page_link("pages/data/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")
