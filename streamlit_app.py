@@ -1,27 +1,33 @@
-"""Studio's entrypoint: navigation over app_pages/ in pipeline order and the shared sidebar.
+"""Studio's entrypoint: navigation over pages/ in pipeline order and the shared sidebar.
 
-The page files live in app_pages/, not pages/: when a pages/ folder sits next to the
-entrypoint, Streamlit (1.67) shows its file names instead of this navigation to a browser
-that opens a deep link (e.g. /sources) before anyone has opened the root page.
+The page files live one level down, in one folder per navigation section (pages/data/,
+pages/operations/, ...), out of reach of Streamlit's old folder rule, which would run a file
+directly in pages/ on its own for a deep link, skipping this entrypoint; `studio app` also
+switches that rule off (components/server.py).
 """
+
+from pathlib import Path
 
 import streamlit as st
 
 from components.layout import sidebar
 
-st.set_page_config(page_title="Studio", page_icon=":material/hub:", layout="wide")
+# A local file: a material-icon favicon is fetched from the internet, which fails offline.
+ICON = Path(__file__).parent / "assets" / "icon.png"
+
+st.set_page_config(page_title="Studio", page_icon=str(ICON), layout="wide")
 
 navigation = st.navigation(
     {
-        "Studio": [st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
+        "Home": [st.Page("pages/home/overview.py", title="Overview", icon=":material/dashboard:", default=True)],
         "Data": [
-            st.Page("app_pages/sources.py", title="Sources", icon=":material/database:"),
-            st.Page("app_pages/consolidate.py", title="Consolidate", icon=":material/merge:"),
-            st.Page("app_pages/datasets.py", title="Datasets", icon=":material/table_view:"),
+            st.Page("pages/data/sources.py", title="Sources", icon=":material/database:"),
+            st.Page("pages/data/consolidate.py", title="Consolidate", icon=":material/merge:"),
+            st.Page("pages/data/datasets.py", title="Datasets", icon=":material/table_view:"),
         ],
         "Operations": [
-            st.Page("app_pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
-            st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
+            st.Page("pages/operations/jobs.py", title="Jobs", icon=":material/pending_actions:"),
+            st.Page("pages/operations/settings.py", title="Settings", icon=":material/settings:"),
         ],
     }
 )

@@ -52,6 +52,7 @@ def match_weight_figure(histogram: list[dict[str, Any]], threshold_weight: float
         yaxis_title="pairs",
         yaxis_type="log",
         yaxis_dtick=1,  # ticks at 1, 10, 100, … only
+        yaxis_tickformat="~s",  # 1, 10, 100, 1k, 10k: one style
         height=320,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         bargap=0.05,

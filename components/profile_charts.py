@@ -22,30 +22,69 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: i
     return figure
 
 
-def _text(value: Any) -> str | None:
-    """Min and max as text: one table column holds numbers, dates and lengths alike."""
+def number_text(value: Any, digits: int = 6) -> str:
+    """One format for every number the profile shows: whole numbers without a decimal point
+    (10, never 10.0), others to ``digits`` significant digits, thousands separated."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{value:,.{digits}g}" if isinstance(value, float) else str(value)
+
+
+def _value_text(column: dict[str, Any], value: Any) -> str | None:
+    """A value of ``column`` as the table shows it; None when missing (shown as a dash).
+    Timestamps read as they do in a preview (2026-06-01 18:25:00, not ISO's T)."""
     if value is None:
         return None
-    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+    if column["kind"] == "numeric":
+        return number_text(value)
+    if column["kind"] == "temporal":
+        return str(value).replace("T", " ", 1)
+    return str(value)[:MAX_LABEL]
+
+
+def _length_text(length: Any) -> str | None:
+    """A text column's min, max or mean is a length in characters, and says so."""
+    return None if length is None else f"length {number_text(round(length, 2))}"
 
 
 def summary_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per column for the profile table."""
+    """One row per column for the profile table. Min, max, mean and top value are text: one
+    table column holds numbers, dates and lengths alike (Arrow needs one type per column)."""
     rows = []
     for column in profile["columns"]:
+        text = column["kind"] == "text"
+        mean = column.get("mean_length" if text else "mean")
         rows.append(
             {
                 "column": column["name"],
                 "type": column["type"],
                 "nulls %": round(100 * column["null_fraction"], 2),
                 "distinct": column.get("distinct"),
-                "min": _text(column.get("min", column.get("min_length"))),
-                "max": _text(column.get("max", column.get("max_length"))),
-                "mean": round(column["mean"], 4) if column.get("mean") is not None else None,
-                "top value": str(column["top"][0]["value"])[:MAX_LABEL] if column.get("top") else None,
+                "min": _length_text(column.get("min_length")) if text else _value_text(column, column.get("min")),
+                "max": _length_text(column.get("max_length")) if text else _value_text(column, column.get("max")),
+                "mean": _length_text(mean) if text else (number_text(round(mean, 4)) if mean is not None else None),
+                "top value": _value_text(column, column["top"][0]["value"]) if column.get("top") else None,
             }
         )
     return rows
+
+
+def looks_like_key(column: dict[str, Any]) -> bool:
+    """Every value distinct in a text or whole-number column: an identifier, whose histogram
+    (flat) and most frequent values (all once) say nothing. Numbers with a fraction and dates
+    that never repeat still have a distribution worth drawing."""
+    top = column.get("top")
+    if not top or top[0]["count"] > 1:
+        return False
+    whole_number = column["kind"] == "numeric" and "INT" in column["type"].upper()
+    return column["kind"] == "text" or whole_number
+
+
+def _whole_counts(largest: float) -> dict[str, Any]:
+    """Axis settings for counts of rows: whole-number ticks only (no 0.5 rows)."""
+    return {"rangemode": "tozero", "tickformat": ",d", **({"dtick": 1} if largest <= 10 else {})}
 
 
 def histogram_figure(column: dict[str, Any], core: bool = False) -> go.Figure | None:
@@ -65,7 +104,9 @@ def histogram_figure(column: dict[str, Any], core: bool = False) -> go.Figure | 
     title = f"Distribution of {column['name']}"
     if core:
         title += " (middle 98%)"
-    return _layout(go.Figure(bar), title, column["name"], "rows")
+    figure = _layout(go.Figure(bar), title, column["name"], "rows")
+    figure.update_yaxes(**_whole_counts(max(counts, default=0)))
+    return figure
 
 
 def top_values_figure(column: dict[str, Any]) -> go.Figure | None:
@@ -78,6 +119,7 @@ def top_values_figure(column: dict[str, Any]) -> go.Figure | None:
     counts = [item["count"] for item in reversed(top)]
     figure = go.Figure(go.Bar(x=counts, y=labels, orientation="h", marker_color=ACCENT))
     figure.update_yaxes(type="category")
+    figure.update_xaxes(**_whole_counts(max(counts)))
     return _layout(figure, f"Most frequent values of {column['name']}", "rows", column["name"], height=max(240, 40 + 28 * len(top)))
 
 

@@ -6,25 +6,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from studio.consolidate import AGGREGATES, COMPARISON_KINDS
+from studio.consolidate import AGGREGATES, COMPARISON_KINDS, OPS
 from studio.consolidate._units import FACTORS, TEMPERATURE_TO_C
 
 UNITS = [unit for units in FACTORS.values() for unit in units] + list(TEMPERATURE_TO_C)
-OP_LABELS = {
-    "trim": "Trim spaces",
-    "case": "Change case",
-    "unicode_fold": "Fold accents (é → e)",
-    "strip_punctuation": "Strip punctuation",
-    "collapse_spaces": "Collapse repeated spaces",
-    "null_if": "Treat placeholders as missing",
-    "phone": "Phone number → +digits",
-    "email": "E-mail → lower case, invalid → missing",
-    "parse_date": "Parse dates with formats",
-    "convert_unit": "Convert units",
-    "convert_currency": "Convert currency",
-    "map_values": "Map values (e.g. NYC → New York)",
-    "clip": "Clip outliers",
-}
 MAPPING_PREFIX = "from "
 
 
@@ -124,7 +109,7 @@ def step_text(step: dict[str, Any]) -> str:
         "clip": lambda: " and ".join(f"{'at least' if k == 'lower' else 'at most'} {v:g}" for k, v in args.items() if k in ("lower", "upper")),
     }
     detail = details[op]() if op in details and args else ""
-    return OP_LABELS.get(op, op).split(" (")[0] + (f": {detail}" if detail else "")
+    return (OPS[op].label if op in OPS else op).split(" (")[0] + (f": {detail}" if detail else "")
 
 
 def fuzzy_config_editor(config: dict[str, Any], columns: list[str]) -> dict[str, Any]:

@@ -165,8 +165,16 @@ class VersionedStore(Generic[V]):
     # ------------------------------------------------------------ for subclasses
 
     def _version(self, row: Any) -> V:
-        """The version object of one row of ``_select()``."""
+        """The version object of one row of ``_select()`` (``version_fields`` plus the kind's own)."""
         raise NotImplementedError
+
+    @staticmethod
+    def version_fields(row: Any) -> dict[str, Any]:
+        """The fields every ``Version`` has, from one row of ``_select()``."""
+        return {
+            "kind": row.kind, "name": row.name, "version": row.version, "asset_id": row.asset_id, "content_hash": row.content_hash,
+            "bytes": row.bytes, "info": row.info, "origin": row.origin, "created_at": row.created_at,
+        }
 
     def _release(self, connection: sa.Connection, content_hash: str) -> Callable[[], None] | None:
         """No version uses ``content_hash`` any more: drop its metadata within ``connection``

@@ -63,7 +63,8 @@ def app(workspace_dir: Path | None, port: int, with_demo: bool) -> None:
         build_demo(workspace, progress=progress_printer(False))
     click.echo(f"studio on http://localhost:{port}  (workspace {workspace.root})", err=True)
     env = {**os.environ, "STUDIO_WORKSPACE": str(workspace.root)}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
+    # components.server: Streamlit with its old pages/ folder rule off (deep links on a fresh server).
+    command = [sys.executable, "-m", "components.server", "run", str(APP_FILE), "--server.port", str(port)]
     # Become the server (no child left behind): a signal to this process reaches Streamlit.
     os.chdir(APP_FILE.parent)
     os.execve(sys.executable, command, env)

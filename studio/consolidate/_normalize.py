@@ -212,20 +212,28 @@ def _clip(value: str, args: dict[str, Any], rule: ColumnRule) -> str:
     return f"CASE WHEN {_number(value)} IS NULL THEN NULL ELSE {clipped} END"
 
 
-OPS: dict[str, Callable[[str, dict[str, Any], ColumnRule], str]] = {
-    "trim": _trim,
-    "case": _case,
-    "unicode_fold": _unicode_fold,
-    "strip_punctuation": _strip_punctuation,
-    "collapse_spaces": _collapse_spaces,
-    "null_if": _null_if,
-    "phone": _phone,
-    "email": _email,
-    "parse_date": _parse_date,
-    "convert_unit": _convert_unit,
-    "convert_currency": _convert_currency,
-    "map_values": _map_values,
-    "clip": _clip,
+@dataclass(frozen=True)
+class NormalizeOp:
+    """A normalization op: the words a person picks it by, and its SQL."""
+
+    label: str
+    sql: Callable[[str, dict[str, Any], ColumnRule], str]
+
+
+OPS: dict[str, NormalizeOp] = {
+    "trim": NormalizeOp("Trim spaces", _trim),
+    "case": NormalizeOp("Change case", _case),
+    "unicode_fold": NormalizeOp("Fold accents (é → e)", _unicode_fold),
+    "strip_punctuation": NormalizeOp("Strip punctuation", _strip_punctuation),
+    "collapse_spaces": NormalizeOp("Collapse repeated spaces", _collapse_spaces),
+    "null_if": NormalizeOp("Treat placeholders as missing", _null_if),
+    "phone": NormalizeOp("Phone number → +digits", _phone),
+    "email": NormalizeOp("E-mail → lower case, invalid → missing", _email),
+    "parse_date": NormalizeOp("Parse dates with formats", _parse_date),
+    "convert_unit": NormalizeOp("Convert units", _convert_unit),
+    "convert_currency": NormalizeOp("Convert currency", _convert_currency),
+    "map_values": NormalizeOp("Map values (e.g. NYC → New York)", _map_values),
+    "clip": NormalizeOp("Clip outliers", _clip),
 }
 
 
@@ -233,7 +241,7 @@ def column_expression(rule: ColumnRule) -> str:
     """The SQL expression of one column after all its steps."""
     expression = sql_identifier(rule.column)
     for step in rule.steps:
-        expression = OPS[step.op](expression, step.args, rule)
+        expression = OPS[step.op].sql(expression, step.args, rule)
     return expression
 
 

@@ -83,18 +83,7 @@ class ModelStore(VersionedStore[ModelVersion]):
         return self.root / f"{content_hash}.skops"
 
     def _version(self, row: Any) -> ModelVersion:
-        return ModelVersion(
-            kind=row.kind,
-            name=row.name,
-            version=row.version,
-            asset_id=row.asset_id,
-            content_hash=row.content_hash,
-            bytes=row.bytes,
-            info=row.info,
-            origin=row.origin,
-            created_at=row.created_at,
-            path=self.artifact_path(row.content_hash),
-        )
+        return ModelVersion(**self.version_fields(row), path=self.artifact_path(row.content_hash))
 
     def _release(self, connection: sa.Connection, content_hash: str) -> Callable[[], None]:
         return lambda: self.artifact_path(content_hash).unlink(missing_ok=True)

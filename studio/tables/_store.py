@@ -109,18 +109,7 @@ class TableStore(VersionedStore[TableVersion]):
         self.lake = services.lake
 
     def _version(self, row: Any) -> TableVersion:
-        return TableVersion(
-            kind=row.kind,
-            name=row.name,
-            version=row.version,
-            asset_id=row.asset_id,
-            content_hash=row.content_hash,
-            bytes=row.bytes,
-            info=row.info,
-            origin=row.origin,
-            created_at=row.created_at,
-            path=self.lake.table_path(row.content_hash),
-        )
+        return TableVersion(**self.version_fields(row), path=self.lake.table_path(row.content_hash))
 
     def _release(self, connection: sa.Connection, content_hash: str) -> Callable[[], None]:
         connection.execute(sa.delete(meta.profiles).where(meta.profiles.c.content_hash == content_hash))

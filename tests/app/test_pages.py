@@ -10,6 +10,7 @@ from studio.settings import Settings
 from studio import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE_FILES = {path.stem: path.relative_to(ROOT).as_posix() for path in (ROOT / "pages").glob("*/*.py")}
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def open_page(page: str) -> AppTest:
     app = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
     app.run()
     if page != "overview":
-        app.switch_page(f"app_pages/{page}.py").run()
+        app.switch_page(PAGE_FILES[page]).run()
     assert not app.exception, app.exception
     return app
 
@@ -46,8 +47,11 @@ def test_overview_on_an_empty_workspace_loads_the_demo(app_workspace):
     assert app.metric[0].value == "0"
     app.button[0].click().run()
     assert not app.exception
+    # While the build runs the button waits (a second click would build it twice).
+    assert next(b for b in app.button if b.label == "Load the demo data").disabled
     wait_jobs(app_workspace)
     app.run()
+    assert [j.kind for j in app_workspace.jobs.list()] == ["demo.build"]
     assert app.metric[0].label == "Sources" and app.metric[0].value == "4"
     assert app.metric[2].label == "Datasets" and app.metric[2].value == "6"  # 4 recipes, 2 with members tables
     assert "Inspect each source's profile" in texts(app)
@@ -71,9 +75,13 @@ def test_sources_page_shows_profile_preview_and_versions(app_workspace, files):
     assert app.selectbox(key="selected_source").value == "orders"
     assert "orders  ·  v1" in texts(app)
     assert [m.value for m in app.metric][:2] == ["100", "4"]
-    assert len(app.get("plotly_chart")) >= 2  # missing values + the first column's chart
+    # The first column, 1 to 100 with no repeat, is a key: no histogram, a line that says so.
+    assert len(app.get("plotly_chart")) == 1  # missing values only
+    assert "Every value of id is distinct (1 to 100): it looks like a key." in texts(app)
     summary = app.dataframe[1].value
     assert summary["column"].tolist() == ["id", "city", "amount", "when"]
+    app.selectbox(key="column_orders").select("amount").run()
+    assert len(app.get("plotly_chart")) >= 2  # missing values + the column's histogram
     app.selectbox(key="column_orders").select("city").run()
     assert not app.exception
     assert any(frame.value.shape == (100, 4) for frame in app.dataframe)
@@ -82,14 +90,72 @@ def test_sources_page_shows_profile_preview_and_versions(app_workspace, files):
 def test_sources_page_adds_a_server_file_as_a_job(app_workspace, files):
     app = open_page("sources")
     assert "No sources yet" in texts(app)
+    app_workspace.sources.add_file(files["csv"], "aaa_first")  # listed before the new one
     app.text_input(key="path_path").input(str(files["parquet"])).run()
     assert app.text_input(key="path_name").value == "data"
     app.button(key="path_add").click().run()
     assert not app.exception
     wait_jobs(app_workspace)
     app.run()
-    assert app.selectbox(key="selected_source").value == "data"
     assert app_workspace.sources.get("data").rows == 100
+    # The new source is the one shown, and the outcome is under the add panel (its place).
+    assert app.selectbox(key="selected_source").value == "data"
+    assert app.expander[0].label == "Add a source" and app.expander[0].proto.expanded  # still open
+    assert [s.value for s in app.container("outcome_add_source").success] == ["Add data.parquet as data: done"]
+    assert "Add data.parquet as data: done" not in [s.value for s in app.container("outcome_head").success]
+
+
+def test_sources_page_uploads_then_forgets_the_file_and_shows_the_new_source(app_workspace, files):
+    app_workspace.sources.add_file(files["csv"], "aaa_first")
+    app = open_page("sources")
+    app.file_uploader[0].set_value(("Orders 2026.csv", files["csv"].read_bytes(), "text/csv")).run()
+    assert app.text_input(key="upload_name").value == "orders_2026"
+    app.button(key="upload_add").click().run()
+    wait_jobs(app_workspace)
+    app.run()
+    assert app_workspace.sources.get("orders_2026").rows == 100
+    assert [s.value for s in app.container("outcome_add_source").success] == ["Add Orders 2026.csv as orders_2026: done"]
+    assert app.selectbox(key="selected_source").value == "orders_2026"
+    # The uploader forgot the file (a fresh widget) and the name field is empty again.
+    assert app.file_uploader[0].key == "upload_file_1" and app.file_uploader[0].value is None
+    assert app.text_input(key="upload_name").value == ""
+    assert app.button(key="upload_add").disabled
+
+
+def slow_profiles(monkeypatch) -> None:
+    monkeypatch.setenv("STUDIO_JOB_MODULES", "tests.helpers.job_kinds,tests.app.slow_jobs")
+
+
+def cancel_beside_progress(app: AppTest, workspace: Workspace) -> None:
+    """The tab's running job shows its progress with a Cancel button beside it, which works."""
+    job = workspace.jobs.list()[0]
+    deadline = time.time() + 60
+    while workspace.jobs.get(job.id).status != "running" and time.time() < deadline:
+        time.sleep(0.1)
+    app.run()
+    assert workspace.jobs.get(job.id).status == "running"
+    button = app.button(key=f"cancel_line_{job.id}")
+    assert button.label == "Cancel"
+    progress = app.get("progress")
+    assert progress and job.title in progress[0].proto.text
+    button.click().run()
+    assert workspace.jobs.get(job.id).cancel_requested  # the worker is asked; it stops the job
+    wait_jobs(workspace)
+    assert workspace.jobs.get(job.id).status == "cancelled"
+
+
+def test_sources_page_cancels_a_running_job_beside_its_progress(app_workspace, files, monkeypatch):
+    app_workspace.sources.add_file(files["csv"], "orders")
+    slow_profiles(monkeypatch)
+    cancel_beside_progress(open_page("sources"), app_workspace)
+
+
+def test_datasets_page_cancels_a_running_job_beside_its_progress(restaurants, monkeypatch):
+    from studio.datasets import Recipe
+
+    restaurants.datasets.build(Recipe.from_json({"name": "r", "output": "zips", "inputs": ["restaurants_a"], "dedupe": {"method": "exact", "keys": ["zip"]}}))
+    slow_profiles(monkeypatch)
+    cancel_beside_progress(open_page("datasets"), restaurants)
 
 
 def test_sources_page_shows_a_failed_add_as_one_line(app_workspace, tmp_path):
@@ -341,3 +407,39 @@ def test_datasets_page_shows_lineage_diff_and_export(restaurants, tmp_path):
     assert app.checkbox(key="export_overwrite_zips").value is False
     app.button(key="export_button_zips").click().run()
     assert "already exists" in app.error[0].value
+
+
+def test_manage_tab_downloads_what_fits_and_says_the_limit(app_workspace, files, monkeypatch):
+    import io
+
+    import pandas as pd
+
+    from components import table_view
+
+    app_workspace.sources.add_file(files["csv"], "orders")
+    app_workspace.sources.profile("orders")
+    app = open_page("sources")
+    assert [b.label for b in app.download_button] == ["Download v1 as CSV", "Download v1 as Parquet"]
+    assert "tables up to 50 MB in the lake" in texts(app)
+    # What a click downloads: the same export the CLI writes.
+    csv = table_view.export_bytes(app_workspace.sources, "orders", 1, ".csv")
+    assert pd.read_csv(io.BytesIO(csv)).shape == (100, 4)
+    assert table_view.export_bytes(app_workspace.sources, "orders", 1, ".parquet")[:4] == b"PAR1"
+    monkeypatch.setattr(table_view, "DOWNLOAD_LIMIT_MB", 0)
+    app.run()
+    assert not app.download_button
+    assert "Export it to a path on this machine below, or run `studio sources export orders PATH --version 1`." in texts(app)
+    assert app.button(key="export_button_orders")  # the server path stays
+
+
+def test_previews_show_dates_as_dates(app_workspace, files):
+    import json
+
+    app_workspace.sources.add_file(files["csv"], "orders")
+    app_workspace.sources.profile("orders")
+    assert {c["name"]: c["type"] for c in app_workspace.sources.get("orders").columns}["when"] == "DATE"
+    app = open_page("sources")
+    preview = next(frame for frame in app.dataframe if frame.value.shape == (100, 4))
+    config = json.loads(preview.proto.columns)
+    assert config["when"]["type_config"] == {"type": "date", "format": "YYYY-MM-DD"}, config
+    assert set(config) - {"_index"} == {"when"}, "only the date column is told how to show"

@@ -10,6 +10,22 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 expect.set_options(timeout=30_000)
 SCREENSHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS", "screenshots"))
+# Counts the script runs a page sees start: Streamlit's app element says its script state in
+# data-test-script-state. A run can start and end within one task, so the count follows the
+# attribute's old values, not only its value when the observer is called.
+RUN_COUNTER = """
+window.__studioRuns = 0;
+(function watch() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) { setTimeout(watch, 20); return; }
+  new MutationObserver((records) => {
+    const states = records.map((r) => r.oldValue).concat([app.getAttribute("data-test-script-state")]);
+    for (let i = 1; i < states.length; i++) {
+      if (states[i] === "running" && states[i - 1] !== "running") window.__studioRuns++;
+    }
+  }).observe(app, { attributes: true, attributeOldValue: true, attributeFilter: ["data-test-script-state"] });
+})();
+"""
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +40,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    context.add_init_script(RUN_COUNTER)
     page = context.new_page()
     page.set_default_timeout(60_000)
     yield page
@@ -39,3 +56,23 @@ def shoot(page: Page, name: str) -> None:
     settled(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def idle(page: Page) -> None:
+    """Wait until no script runs and no element of an earlier run is left (elements below the
+    first changed one stay the previous run's, and clickable, until the run redraws them)."""
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="running"]')).to_have_count(0, timeout=120_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
+    expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')).to_have_count(0, timeout=120_000)
+
+
+def script_runs(page: Page) -> int:
+    """How many script runs the page has seen start (see RUN_COUNTER)."""
+    return int(page.evaluate("window.__studioRuns"))
+
+
+def after_run(page: Page, runs_before: int) -> None:
+    """Wait until a script run that started after ``runs_before`` runs has ended and left no
+    stale element: the run an interaction asked for, however short."""
+    page.wait_for_function("n => window.__studioRuns > n", arg=runs_before, timeout=120_000)
+    idle(page)

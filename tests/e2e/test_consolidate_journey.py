@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from studio import Workspace
 from studio.demo import write_demo_files
-from tests.e2e.conftest import settled, shoot
+from tests.e2e.conftest import after_run, idle, script_runs, settled, shoot
 from tests.helpers.servers import app_server
 
 pytestmark = pytest.mark.e2e
@@ -32,24 +32,25 @@ def two_sources_url(journey_workspace: Workspace) -> Iterator[str]:
         yield url
 
 
-def idle(page: Page) -> None:
-    """Wait until the script run an interaction started has finished: no running status and
-    no stale element left (a short run ends before the status shows, while elements below
-    the first changed one are still the previous run's, and clickable)."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
-    expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')).to_have_count(0, timeout=120_000)
-
-
 def pick(page: Page, label: str, option: str) -> None:
-    """Choose ``option`` in the select box or multiselect labelled ``label``."""
+    """Choose ``option`` in the select box or multiselect labelled ``label``, and wait for the
+    run the choice starts to end."""
     idle(page)
     box = page.locator('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]').filter(has=page.get_by_text(label, exact=True))
     box.first.locator('[role="combobox"], input').first.click()
     if not page.get_by_role("option", name=option, exact=True).count():
         page.keyboard.type(option)
+    runs = script_runs(page)
     page.get_by_role("option", name=option, exact=True).first.click()
+    after_run(page, runs)
+
+
+def click(page: Page, button: Locator) -> None:
+    """Click ``button`` once the page is idle, and wait for the run the click starts to end."""
     idle(page)
+    runs = script_runs(page)
+    button.click()
+    after_run(page, runs)
 
 
 def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> None:
@@ -64,12 +65,10 @@ def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> 
 
     pick(page, "Column", "name")
     pick(page, "Add a step", "Fold accents (é → e)")
-    page.get_by_role("button", name="Add step").click()
-    idle(page)
+    click(page, page.get_by_role("button", name="Add step"))
     expect(page.get_by_text("1 · Fold accents", exact=True)).to_be_visible()
     pick(page, "Add a step", "Change case")
-    page.get_by_role("button", name="Add step").click()
-    idle(page)
+    click(page, page.get_by_role("button", name="Add step"))
     expect(page.get_by_text("Values the rules change (before → after)")).to_be_visible()
 
     pick(page, "Id column (names each input row in the members table)", "restaurant_id")
@@ -80,20 +79,18 @@ def test_two_sources_to_a_resolved_dataset(page: Page, two_sources_url: str) -> 
     expect(page.get_by_text("Review pairs near the threshold")).to_be_visible()
     shoot(page, "consolidate-fuzzy")
 
-    idle(page)
-    page.get_by_role("button", name="Same entity").first.click()
-    idle(page)
+    click(page, page.get_by_role("button", name="Same entity").first)
     expect(page.get_by_text("1 labelled: 1 same entity, 0 different.")).to_be_visible()
-    page.get_by_role("button", name="Different").nth(1).click()  # the cards stay put: the second pair
-    idle(page)
+    click(page, page.get_by_role("button", name="Different").nth(1))  # the cards stay put: the second pair
     expect(page.get_by_text("2 labelled: 1 same entity, 1 different.")).to_be_visible()
 
     page.get_by_role("textbox", name="Recipe name").fill("restaurants")
     page.get_by_role("textbox", name="Dataset name").fill("restaurants_golden")
     page.get_by_role("textbox", name="Dataset name").press("Enter")
     page.get_by_role("button", name="Build dataset").click()
-    # .first: while the page reruns, the poller's line and the finished line can both show.
-    expect(page.get_by_text(re.compile(r"Build restaurants_golden \(recipe restaurants\): done")).first).to_be_visible(timeout=120_000)
+    # The outcome shows under the button, at the bottom of the long page, where the click was.
+    built = page.locator(".st-key-outcome_rc_built").get_by_text(re.compile(r"Build restaurants_golden \(recipe restaurants\): done"))
+    expect(built).to_be_visible(timeout=120_000)
     shoot(page, "consolidate-built")
 
     page.goto(f"{two_sources_url}/datasets")

@@ -5,21 +5,30 @@ import time
 import pandas as pd
 import streamlit as st
 
-from components.jobs_view import job_status_line
-from components.layout import ago, user_errors, workspace
+from components.jobs_view import cancel, job_status_line
+from components.layout import ago, page_header, user_errors
+from studio.jobs import Job
 
-current = workspace()
-st.title("Jobs")
-st.caption("Ingest, profiling and other long work run in their own processes: they survive page reloads and app restarts.")
+current = page_header("Jobs", "Ingest, profiling and other long work run in their own processes: they survive page reloads and app restarts.")
 
 
 @st.fragment(run_every=2.0)
-def job_table() -> None:
+def job_board() -> None:
+    """The table, the picker and the chosen job's details, all redrawn every two seconds, so
+    jobs submitted after the page opened (from another tab, the CLI) show in both the table
+    and the picker."""
     current.jobs.reap()
     jobs = current.jobs.list(limit=200)
     if not jobs:
         st.info("No jobs yet. Adding a source from the Sources page starts one.")
         return
+    job_table(jobs)
+    titles = {j.id: j.title for j in jobs}
+    chosen = st.selectbox("Job", list(titles), format_func=lambda i: f"#{i}  {titles[i]}", key="job_selected")
+    job_detail(chosen)
+
+
+def job_table(jobs: list[Job]) -> None:
     st.dataframe(
         pd.DataFrame(
             [
@@ -41,7 +50,6 @@ def job_table() -> None:
     )
 
 
-@st.fragment(run_every=2.0)
 def job_detail(job_id: int) -> None:
     with user_errors():
         job = current.jobs.get(job_id)
@@ -51,9 +59,8 @@ def job_detail(job_id: int) -> None:
         meta[1].metric("Progress", f"{job.progress:.0%}")
         meta[2].metric("Worker", f"{job.worker_host or '-'}:{job.worker_pid or '-'}")
         meta[3].metric("Last heartbeat", ago(job.heartbeat_at) or "-")
-        if job.active and st.button("Cancel job", key=f"cancel_{job.id}", icon=":material/stop_circle:"):
-            current.jobs.cancel(job.id)
-            st.rerun()
+        if job.active:
+            st.button("Cancel job", key=f"cancel_{job.id}", icon=":material/stop_circle:", disabled=job.cancel_requested, on_click=cancel, args=(current, job.id))
         logs = current.jobs.logs(job.id)
         st.caption("Log")
         st.code("\n".join(f"{time.strftime('%H:%M:%S', time.localtime(l.at))} {l.level:<7} {l.message}" for l in logs) or "(empty)", language=None)
@@ -62,8 +69,4 @@ def job_detail(job_id: int) -> None:
                 st.json(job.result)
 
 
-job_table()
-titles = {j.id: j.title for j in current.jobs.list(limit=200)}
-if titles:
-    chosen = st.selectbox("Job", list(titles), format_func=lambda i: f"#{i}  {titles[i]}", key="job_selected")
-    job_detail(chosen)
+job_board()

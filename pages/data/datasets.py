@@ -4,18 +4,24 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import lineage_dot
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, count_column, user_errors, workspace
-from components.table_view import flash_errors, table_detail
+from components.jobs_view import track
+from components import table_view
+from components.layout import ago, count_column, keep_error, page_header
+from components.table_view import show_table, table_detail
+from studio import StudioError
 from studio.datasets import Recipe
 from studio.tables import TableVersion
 
-current = workspace()
+current = page_header("Datasets", places=table_view.PLACES)
 store = current.datasets
-st.title("Datasets")
-flash_errors()
-finished_messages(current)
-pending_jobs(current)
+
+
+def rebuild(name: str) -> None:
+    """Rebuild button callback: the newest version's recipe, read when the click arrives."""
+    try:
+        track(store.submit_build(Recipe.from_json(store.get(name).origin["spec"])))
+    except StudioError as exc:
+        keep_error(exc.message)
 
 
 def lineage_tab(table: TableVersion, versions: list[TableVersion]) -> None:
@@ -80,13 +86,13 @@ def diff_tab(table: TableVersion, versions: list[TableVersion]) -> None:
     for kind, rows in diff.samples.items():
         if rows:
             st.caption(f"Some {kind} rows")
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 datasets = store.list()
 if not datasets:
     st.info("No datasets yet. Build one on the Consolidate page (or with `studio dedupe` / `studio consolidate run`).")
-    st.page_link("app_pages/consolidate.py", label="Go to Consolidate", icon=":material/merge:")
+    st.page_link("pages/data/consolidate.py", label="Go to Consolidate", icon=":material/merge:")
 else:
     names = [d.name for d in datasets]
     if st.session_state.get("selected_dataset") not in names:
@@ -105,8 +111,5 @@ else:
             + ", ".join(f"{s['table']} v{s['newest']} (built from v{s['built_from']})" for s in stale),
             icon=":material/update:",
         )
-        if right.button("Rebuild", key=f"rebuild_{selected}", icon=":material/refresh:", width="stretch"):
-            with user_errors():
-                track(store.submit_build(Recipe.from_json(newest.origin["spec"])))
-                st.rerun()
+        right.button("Rebuild", key=f"rebuild_{selected}", icon=":material/refresh:", width="stretch", on_click=rebuild, args=(selected,))
     table_detail(current, store, selected, "selected_dataset", {"Lineage": lineage_tab, "Diff": diff_tab})

@@ -8,10 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from components.dataset_charts import match_weight_figure, probability_to_weight
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import count_column, user_errors, workspace
+from components.jobs_view import track
+from components.layout import ask, asked, count_column, outcome, page_header, user_errors
 from components.recipe_form import (
-    OP_LABELS,
     fuzzy_config_editor,
     load_spec,
     mapping_frame,
@@ -21,20 +20,20 @@ from components.recipe_form import (
     step_text,
     survivorship_editor,
 )
-from components.table_view import flash_errors, run_and_select
+from components.table_view import cell_text, run_and_select, show_table
 from studio import StudioError
-from studio.consolidate import OPS
+from studio.consolidate import OPS, FuzzyConfig, chaining_warning, comparison_budget
 from studio.datasets import PairLabel, Recipe, suggest_mapping
 
-current = workspace()
+SCORED, BUILT = "rc_scored", "rc_built"  # places of the score and build outcomes, under their buttons
+current = page_header(
+    "Consolidate",
+    "Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.",
+    places=(SCORED, BUILT),
+)
 store = current.datasets
 reviews = current.reviews
 state = st.session_state
-st.title("Consolidate")
-st.caption("Align sources → normalize → custom SQL → deduplicate → build a versioned dataset. Every step previews a sample; the recipe is saved as data and runs as a job.")
-flash_errors()
-finished_messages(current)
-pending_jobs(current)
 
 tables = {t.name: t for t in [*current.sources.list(), *store.list()]}
 if not tables:
@@ -72,8 +71,6 @@ def suggested(spec_json: str, signature: str) -> dict[str, Any]:
 
 @st.cache_data(max_entries=32, show_spinner="Counting comparisons…")
 def estimates(spec_json: str, config_json: str, signature: str) -> list[dict[str, Any]]:
-    from studio.consolidate import FuzzyConfig
-
     return reviews.comparison_estimates(Recipe.from_json(json.loads(spec_json)), FuzzyConfig.from_json(json.loads(config_json)))
 
 
@@ -84,7 +81,7 @@ def show_preview(spec: dict[str, Any], stage: str) -> None:
         st.error(exc.message, icon=":material/error:")
         return
     st.caption(f"{rows:,} rows; a repeatable sample of {len(frame):,}.")
-    st.dataframe(frame, hide_index=True, width="stretch", height=240)
+    show_table(frame, hide_index=True, width="stretch", height=240)
 
 
 def base_spec(upto: str) -> dict[str, Any]:
@@ -141,7 +138,7 @@ def review_pairs(review: Any, threshold: float, labels: list[dict[str, Any]], pa
                     "record B": [row.source_r, row.id_r, *[row[c + "_r"] for c in review.compared]],
                     "agreement": ["", "", *[level_names.get(c, {}).get(int(row["gamma_" + c]), str(int(row["gamma_" + c]))) for c in review.compared]],
                 }
-            ).astype(str)
+            ).map(cell_text)
             st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
             # Callbacks run before the next script run, so the label shows in one run (no
             # st.rerun() gap in which a second click could land on a stale button).
@@ -182,10 +179,11 @@ with st.container(border=True):
         confirm_recipe_delete(chosen)
     if right.button("Load", key="rc_load", disabled=chosen == "(new recipe)", width="stretch"):
         with user_errors():
-            spec = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen)).to_json()
-            missing = [i["table"] for i in spec["inputs"] if i["table"] not in tables]
+            saved = Recipe.from_json(next(r["spec"] for r in recipes if r["name"] == chosen))
+            missing = store.missing_inputs(saved)
             if missing:
                 raise StudioError(f"recipe {chosen} reads {missing[0]!r}, which is gone; add it again or edit the recipe file")
+            spec = saved.to_json()
             if spec["schema"] and all(i["columns"] for i in spec["inputs"]):
                 frame = mapping_frame(spec)
             else:
@@ -212,7 +210,12 @@ column_config = {
 for name in inputs:
     column_config[f"from {name}"] = st.column_config.SelectboxColumn(f"from {name}", options=[c["name"] for c in tables[name].columns])
 st.caption("Each row is one column of the result; pick which column of each table fills it (empty: missing in that table). Suggested by name and type similarity; edit freely.")
-edited = st.data_editor(state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True, num_rows="dynamic", width="stretch")
+# Tall enough for every target column (up to 20) and the row that adds one: the default
+# height shows ten rows and cut the eleventh in half.
+edited = st.data_editor(
+    state["rc_mapping_base"], key=f"rc_mapping_editor_{state['rc_editor_generation']}", column_config=column_config, hide_index=True,
+    num_rows="dynamic", width="stretch", height=35 * (min(len(state["rc_mapping_base"]), 20) + 2) + 3,
+)
 state["rc_spec_schema"], state["rc_spec_inputs"] = mapping_from_frame(edited, inputs)
 targets = [c["name"] for c in state["rc_spec_schema"]]
 if combine == "join" and len(inputs) > 1:
@@ -231,7 +234,7 @@ with left:
     if state.get("rc_norm_column") not in targets:
         state["rc_norm_column"] = next((c for c in targets if rules.get(c)), targets[0] if targets else None)
     column = st.selectbox("Column", targets, key="rc_norm_column")
-    op = st.selectbox("Add a step", list(OPS), format_func=OP_LABELS.get, key="rc_norm_op")
+    op = st.selectbox("Add a step", list(OPS), format_func=lambda op: OPS[op].label, key="rc_norm_op")
     args = step_args(op, f"rc_args_{op}", targets)
     if st.button("Add step", key="rc_add_step", disabled=args is None, icon=":material/add:"):
         rules.setdefault(column, []).append({"op": op, **(args or {})})
@@ -254,10 +257,10 @@ with right:
         else:
             st.caption("Values the rules change (before → after)" if len(changes) else "The rules change no value of this column.")
             if len(changes):
-                st.dataframe(changes, hide_index=True, width="stretch", height=220)
+                show_table(changes, hide_index=True, width="stretch", height=220)
 ruled = {c: s for c, s in rules.items() if s}
 if ruled:
-    st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OP_LABELS[s["op"]].lower() for s in steps) for c, steps in ruled.items()))
+    st.caption("Rules: " + "; ".join(f"**{c}**: " + ", ".join(OPS[s["op"]].label.lower() for s in steps) for c, steps in ruled.items()))
 
 # ------------------------------------------------------------------ 3. custom SQL
 
@@ -317,17 +320,19 @@ elif method == "fuzzy":
         except StudioError as exc:
             st.error(exc.message, icon=":material/error:")
             counted = []
-        total = sum(e["comparisons"] for e in counted)
+        budget = comparison_budget(counted, FuzzyConfig.from_json(config))
         if counted:
             st.dataframe(pd.DataFrame(counted), hide_index=True, column_config={"comparisons": count_column("comparisons")})
-            (st.error if total > config["max_comparisons"] else st.caption)(
-                f"{total:,} comparisons in all" + (f": over the cap of {config['max_comparisons']:,}; make the blocking rules stricter." if total > config["max_comparisons"] else ".")
-            )
+            (st.error if budget.over else st.caption)(budget.message)
         recipe_for_review = Recipe.from_json({**spec_so_far, "dedupe": {"method": "fuzzy", "config": config}})
         review = reviews.get(recipe_for_review)
-        if st.button("Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary", disabled=total > config["max_comparisons"], icon=":material/model_training:"):
-            track(reviews.submit_score(recipe_for_review))
-            st.rerun()
+        st.button(
+            "Train and score pairs" if review is None else "Train and score again", key="rc_score", type="primary" if review is None else "secondary",
+            disabled=budget.over, icon=":material/model_training:", on_click=ask, args=("rc_score_asked",),
+        )
+        if asked("rc_score_asked") and not budget.over:
+            track(reviews.submit_score(recipe_for_review), SCORED)
+        outcome(current, SCORED)
         if review is None:
             st.info("Train the model (u by sampling, m by EM) and score the candidate pairs: then pick the threshold on the histogram and review pairs.")
         else:
@@ -342,12 +347,10 @@ elif method == "fuzzy":
             cols[1].metric("Pairs linked", f"{numbers['linked_pairs']:,}", help=f"of {review.summary['pairs']:,} scored")
             cols[2].metric("Clusters", f"{numbers['clusters']:,}")
             cols[3].metric("Largest cluster", numbers["largest_cluster"])
-            if numbers["largest_cluster"] > max(20, numbers["rows"] // 100):
-                st.warning(
-                    f"One cluster holds {numbers['largest_cluster']:,} rows: records are being chained together. "
-                    "Raise the threshold, compare more columns, or review pairs to teach the model.",
-                    icon=":material/warning:",
-                )
+            fixed = review.summary["parameters"].get("training", {}).get("fixed_probabilities")
+            for warning in (fixed, chaining_warning(numbers["largest_cluster"], numbers["rows"])):
+                if warning:
+                    st.warning(warning, icon=":material/warning:")
             review_pairs(review, threshold, labels, pair_labels)
     if dedupe is not None:
         dedupe["config"]["threshold"] = state.get("rc_threshold", 0.9)
@@ -370,16 +373,19 @@ if state.get("rc_name") and state.get("rc_output"):
 else:
     st.info("Name the recipe and the dataset it builds.")
 save, build = st.columns(2)
-if save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch"):
+save.button("Save recipe", key="rc_save", disabled=recipe is None, icon=":material/save:", width="stretch", on_click=ask, args=("rc_save_asked",))
+build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch", on_click=ask, args=("rc_build_asked",))
+# Acted on here, with the recipe as the widgets hold it now; shown here, where the user clicked.
+if asked("rc_save_asked") and recipe is not None:
     with user_errors():
         store.save_recipe(recipe)
-        st.success(f"Saved recipe {recipe.name}.")
-if build.button("Build dataset", key="rc_build", type="primary", disabled=recipe is None, icon=":material/play_arrow:", width="stretch"):
+        st.success(f"Saved recipe {recipe.name}.", icon=":material/check_circle:")
+if asked("rc_build_asked") and recipe is not None:
     with user_errors():
-        track(store.submit_build(recipe))
-        st.rerun()
+        track(store.submit_build(recipe), BUILT)
+outcome(current, BUILT)
 if recipe is not None:
     with st.expander("The recipe as JSON (runs with `studio consolidate run FILE`)"):
         st.code(json.dumps(recipe.to_json(), indent=2), language="json")
-if any(d.origin.get("recipe") == state.get("rc_name") for d in store.list()):
-    st.page_link("app_pages/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")
+if state.get("rc_name") and store.built_by(state["rc_name"]):
+    st.page_link("pages/data/datasets.py", label="See the datasets this recipe built", icon=":material/table_view:")

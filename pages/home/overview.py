@@ -3,12 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from components.jobs_view import finished_messages, pending_jobs, track
-from components.layout import ago, count_column, human_bytes, user_errors, workspace
+from components.jobs_view import track
+from components.layout import ago, count_column, human_bytes, keep_error, page_header
+from studio import StudioError
 
-current = workspace()
-st.title("Overview")
-st.caption("Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
+
+def load_demo() -> None:
+    """Demo button callback (a click is acted on before the page is drawn again)."""
+    try:
+        track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
+    except StudioError as exc:
+        keep_error(exc.message)
+
+
+current = page_header("Overview", "Sources → consolidate → dataset → features → train → validate → registry → serving → monitoring")
 
 sources = current.sources.list()
 datasets = current.datasets.list()
@@ -22,18 +30,14 @@ columns[2].metric("Datasets", len(datasets))
 columns[3].metric("Jobs running", summary["jobs"].get("running", 0) + summary["jobs"].get("queued", 0))
 columns[4].metric("Jobs failed", summary["jobs"].get("failed", 0))
 
-finished_messages(current)
-pending_jobs(current)
-
 st.subheader("What to do next")
 if not sources:
     st.info("This workspace is empty. Load the demo data (a food-delivery company's orders, restaurants from two systems and couriers), or add your own file or database table.", icon=":material/lightbulb:")
     left, right = st.columns(2)
-    if left.button("Load the demo data", type="primary", icon=":material/download:"):
-        with user_errors():
-            track(current.jobs.submit("demo.build", {}, title="Build the demo workspace"))
-            st.rerun()
-    right.page_link("app_pages/sources.py", label="Add your own source", icon=":material/add:")
+    # One build at a time: a second click while it runs would only build it again.
+    building = any(j.kind == "demo.build" and j.active for j in jobs)
+    left.button("Load the demo data", type="primary", icon=":material/download:", on_click=load_demo, disabled=building, help="The demo is being built." if building else None)
+    right.page_link("pages/data/sources.py", label="Add your own source", icon=":material/add:")
 else:
     st.markdown(
         "1. **Inspect each source's profile** on the Sources page: types, missing values, distributions, top values.\n"
@@ -44,9 +48,9 @@ else:
         "4. **Follow long work on the Jobs page**: ingest, profiling, scoring and builds run in the background and survive reloads."
     )
     left, middle, right = st.columns(3)
-    left.page_link("app_pages/sources.py", label="Open Sources", icon=":material/database:")
-    middle.page_link("app_pages/consolidate.py", label="Open Consolidate", icon=":material/merge:")
-    right.page_link("app_pages/datasets.py", label="Open Datasets", icon=":material/table_view:")
+    left.page_link("pages/data/sources.py", label="Open Sources", icon=":material/database:")
+    middle.page_link("pages/data/consolidate.py", label="Open Consolidate", icon=":material/merge:")
+    right.page_link("pages/data/datasets.py", label="Open Datasets", icon=":material/table_view:")
 
     st.subheader("Sources")
     table = pd.DataFrame(
@@ -85,4 +89,4 @@ if jobs:
         width="stretch",
         column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")},
     )
-    st.page_link("app_pages/jobs.py", label="All jobs", icon=":material/pending_actions:")
+    st.page_link("pages/operations/jobs.py", label="All jobs", icon=":material/pending_actions:")
