@@ -25,6 +25,7 @@ navigation = st.navigation(
             st.Page("pages/data/consolidate.py", title="Consolidate", icon=":material/merge:"),
             st.Page("pages/data/datasets.py", title="Datasets", icon=":material/table_view:"),
         ],
+        "Models": [st.Page("pages/models/features.py", title="Features", icon=":material/tune:")],
         "Operations": [
             st.Page("pages/operations/jobs.py", title="Jobs", icon=":material/pending_actions:"),
             st.Page("pages/operations/settings.py", title="Settings", icon=":material/settings:"),
