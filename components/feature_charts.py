@@ -112,15 +112,17 @@ def proof_overview_figure(proof: dict[str, Any]) -> go.Figure:
     ]
     strengths = sorted((f["mutual_info"] for f in features), reverse=True)
     cut = strengths[1] * 1.4 if len(strengths) > 1 and strengths[1] > 0 and strengths[0] > 3 * strengths[1] else None
-    labels = [f"{f['mutual_info']:.2f} →" if cut is not None and f["mutual_info"] > cut else "" for f in ranked]
     figure = go.Figure(go.Bar(
         x=[min(f["mutual_info"], cut) if cut is not None else f["mutual_info"] for f in ranked], y=[f["name"] for f in ranked], orientation="h",
-        marker_color=[VERDICT_COLORS[f["verdict"]] for f in ranked], hovertext=hover, hoverinfo="text", text=labels, textposition="inside",
-        insidetextanchor="end", textfont={"size": 12, "color": "white"},
+        marker_color=[VERDICT_COLORS[f["verdict"]] for f in ranked], hovertext=hover, hoverinfo="text",
     ))  # fmt: skip
     figure.update_yaxes(type="category", title_text="feature")
     if cut is not None:
         figure.update_xaxes(range=[0, cut])
+        for f in features:
+            if f["mutual_info"] > cut:
+                figure.add_annotation(x=cut, y=f["name"], text=f"{f['mutual_info']:.2f} →", xanchor="right", showarrow=False,
+                                      font={"size": 12, "color": "white"})  # fmt: skip
     figure.update_layout(
         title={"text": f"Features ranked by what they tell about {proof['target']}", "x": 0, "font": {"size": 15}},
         xaxis_title="mutual information with the target (nats, above chance)",

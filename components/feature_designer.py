@@ -252,10 +252,8 @@ def column_editor(current: Workspace, design: Design, frame: pd.DataFrame) -> No
     changed = with_column(spec, name, picked, steps, drop)
     if use and name in spec["rejected"]:
         changed = with_rejected(changed, name, False)
-    canonical = FeatureRecipe.from_json(changed).to_json()
-    if canonical != spec:
-        state[SPEC] = canonical
-        st.rerun()  # the overview above, and every tab, from the changed recipe
+    if changed != spec:
+        update_spec(changed)  # the overview (drawn after this, above it) and the other tabs follow
     with st.spinner("Fitting the treatment on the sample…"):
         try:
             before, after = feature_preview(frame, design.recipe, name)

@@ -71,8 +71,9 @@ def feature_card(feature: dict[str, Any], metric: str, rejected: bool) -> None:
 
 def proof_section(current: Workspace, design: Design) -> None:
     """Prove button, the job's progress, then the overview chart and one card per feature."""
-    st.button("Prove features", key="fd_prove", type="primary", icon=":material/verified:", on_click=_prove, args=(current, design),
-              help="Runs as a job: mutual information, a one-feature model, missingness, stability over time, redundancy and leak checks, on a sample.")  # fmt: skip
+    st.caption("A job, on a sample of the table: mutual information with the target, a one-feature model's score, missingness, stability over "
+               "time, redundancy and leak checks, then a verdict per feature. Rejected features are left out of the recipe.")  # fmt: skip
+    st.button("Prove features", key="fd_prove", type="primary", icon=":material/verified:", on_click=_prove, args=(current, design))
     outcome(current, PROVING)
     proof = state.get(PROOF)
     if not proof:

@@ -29,8 +29,10 @@ columns_tab, expressions_tab, aggregates_tab, proof_tab, recipe_tab, versions_ta
     ["Columns", "Expressions", "Aggregates", "Proof", "Recipe & save", "Versions"], key="fd_tabs"
 )
 with columns_tab:
-    st.dataframe(fd.columns_overview(design), hide_index=True, width="stretch", key=design.key("overview"))
+    overview = st.container()  # filled after the editor, so it shows the edit just made
     fd.column_editor(current, design, frame)
+    with overview:
+        st.dataframe(fd.columns_overview(design), hide_index=True, width="stretch", key=design.key("overview"))
 with expressions_tab:
     outcome(current, "fd_expressions")
     fd.expression_box(current, design, frame)
