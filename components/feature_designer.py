@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from components.feature_charts import before_after_figure, values_figure
-from components.layout import keep_error
+from components.layout import keep_error, workspace
 from studio import StudioError, Workspace
 from studio.features import FeatureRecipe, check_expression, classify_columns, expression_columns, suggest_recipe
 from studio.features._designer import (
@@ -118,7 +118,10 @@ def pick_design(current: Workspace, tables: dict[str, TableVersion]) -> Design |
         replace_spec(suggest_recipe(table.columns, profile, target).to_json())
         state[FOR] = [name, version, target]
         state[PROOF] = state[PROVED] = None
-    saved = [f"{v.name} v{v.version}" for r in current.features.list() for v in current.features.versions(r.name) if v.recipe.target == target]
+    saved = [
+        f"{v.name} v{v.version}" for r in current.features.list() for v in current.features.versions(r.name)
+        if v.recipe.target == target and v.origin.get("table_id") in (None, table.table_id)
+    ]  # fmt: skip
     start, time_pick, group_pick = st.columns([3, 2, 2])
     start.selectbox(
         "Start from", [SUGGESTION, *saved], key=f"fd_start_{name}_{target}", on_change=lambda: _load_saved(current, state[f"fd_start_{name}_{target}"]),
@@ -144,10 +147,10 @@ def pick_design(current: Workspace, tables: dict[str, TableVersion]) -> Design |
 
 @st.cache_data(max_entries=8, show_spinner=f"Sampling {SAMPLE_ROWS:,} rows in DuckDB…")
 def _sample(root: str, table: str, version: int, aggregates_json: str, signature: str) -> pd.DataFrame:
-    current = Workspace.open(root)
+    """Cached by workspace, table version, aggregates and the lake's tables (``signature``)."""
     spec = json.loads(aggregates_json)
     recipe = FeatureRecipe.from_json(spec) if spec["aggregates"] else None
-    return current.features.sample(table, version, recipe, rows=SAMPLE_ROWS)
+    return workspace().features.sample(table, version, recipe, rows=SAMPLE_ROWS)
 
 
 def sample(current: Workspace, design: Design) -> pd.DataFrame:

@@ -267,8 +267,11 @@ class FeatureRecipeStore(VersionedStore[RecipeVersion]):
         self, table: str, target: str, version: int | None = None, recipe: dict[str, Any] | None = None,
         time_column: str | None = None, group_column: str | None = None,
     ) -> int:  # fmt: skip
-        """Prove as a background job; the job's result is the proof."""
+        """Prove as a background job; the job's result is the proof. The recipe is checked
+        against the table first, so a bad one is refused before any worker starts."""
         found = self._table(table, version)
+        if recipe is not None:
+            self.check(recipe, found.name, found.version)
         params = {"table": found.name, "version": found.version, "target": target, "recipe": recipe, "time_column": time_column, "group_column": group_column}
         return self.services.submit_job("features.prove", params, f"Prove features of {found.name} v{found.version} for {target}")
 

@@ -43,6 +43,8 @@ def test_job_parameters_are_checked_when_submitted(shops):  # noqa: F811
     workspace, _frame = shops
     with pytest.raises(StudioError, match="job features.prove: unknown parameter 'tagret'"):
         workspace.jobs.submit("features.prove", {"table": "events", "tagret": "minutes"}, title="x", launch=False)
+    with pytest.raises(StudioError, match="recipe columns.nope: events has no column 'nope'"):
+        workspace.features.submit_prove("events", "minutes", recipe=recipe_json(columns={"nope": {"kind": "numeric"}}))
     workspace.features.save("delivery", recipe_json())
     with pytest.raises(StudioError, match="not a date or time"):
         workspace.features.submit_materialize("delivery", as_of="soon")
