@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
@@ -24,8 +25,7 @@ class StandInFeatures(TransformerMixin, BaseEstimator):
 
     def _build(self, X: pd.DataFrame) -> ColumnTransformer:
         numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-        text = [c for c in X.columns if pd.api.types.is_string_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype)
-                or pd.api.types.is_bool_dtype(X[c])]
+        text = _text_columns(X)
         low = [c for c in text if X[c].nunique() <= MAX_ONE_HOT]
         high = [c for c in text if c not in low]
         fill = SimpleImputer(strategy="constant", fill_value="missing")
@@ -36,7 +36,7 @@ class StandInFeatures(TransformerMixin, BaseEstimator):
             parts.append(("one_hot", Pipeline([("fill", fill), ("encode", OneHotEncoder(handle_unknown="infrequent_if_exist",
                                                                                            min_frequency=5, sparse_output=False))]), low))
         if high:
-            parts.append(("target", Pipeline([("fill", fill), ("encode", TargetEncoder(random_state=0))]), high))
+            parts.append(("target", Pipeline([("fill", fill), ("encode", TargetEncoder(cv=KFold(5, shuffle=True, random_state=0)))]), high))
         return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> StandInFeatures:
@@ -44,7 +44,7 @@ class StandInFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X: pd.DataFrame, y: Any = None, **fit_params: Any) -> np.ndarray:
-        self.transformer_ = self._build(self._text_as_object(X))
+        self.transformer_ = self._build(X)
         return self.transformer_.fit_transform(self._text_as_object(X), y)
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
@@ -52,13 +52,16 @@ class StandInFeatures(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _text_as_object(X: pd.DataFrame) -> pd.DataFrame:
-        text = [c for c in X.columns if pd.api.types.is_string_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype)
-                or pd.api.types.is_bool_dtype(X[c])]
         out = X.copy()
-        for column in text:
+        for column in _text_columns(X):
             values = out[column].astype(object)
             out[column] = values.where(values.notna(), None).map(lambda v: None if v is None else str(v)).astype(object)
         return out
+
+
+def _text_columns(X: pd.DataFrame) -> list[str]:
+    return [c for c in X.columns if pd.api.types.is_string_dtype(X[c]) or isinstance(X[c].dtype, pd.CategoricalDtype)
+            or pd.api.types.is_bool_dtype(X[c]) or X[c].dtype == object]
 
 
 def stand_in_features() -> StandInFeatures:

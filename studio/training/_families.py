@@ -81,7 +81,7 @@ def _linear_portfolio(task: str) -> list[Params]:
 def _forest_space(prefix: str) -> Callable[[optuna.Trial, str], Params]:
     def space(trial: optuna.Trial, task: str) -> Params:
         return {
-            "n_estimators": trial.suggest_int(f"{prefix}.n_estimators", 100, 500, step=50),
+            "n_estimators": trial.suggest_int(f"{prefix}.n_estimators", 50, 400, step=50),
             "max_features": trial.suggest_float(f"{prefix}.max_features", 0.1, 1.0),
             "min_samples_leaf": trial.suggest_int(f"{prefix}.min_samples_leaf", 1, 20, log=True),
         }
@@ -99,10 +99,10 @@ def _forest_build(classifier: type, regressor: type) -> Callable[[Params, str, i
 
 def _forest_portfolio(task: str) -> list[Params]:
     if _classifier(task):
-        return [{"n_estimators": 300, "max_features": 0.3, "min_samples_leaf": 1},
-                {"n_estimators": 300, "max_features": 0.6, "min_samples_leaf": 2}]
-    return [{"n_estimators": 300, "max_features": 0.6, "min_samples_leaf": 1},
-            {"n_estimators": 300, "max_features": 1.0, "min_samples_leaf": 3}]
+        return [{"n_estimators": 100, "max_features": 0.3, "min_samples_leaf": 1},
+                {"n_estimators": 200, "max_features": 0.6, "min_samples_leaf": 2}]
+    return [{"n_estimators": 100, "max_features": 0.6, "min_samples_leaf": 1},
+            {"n_estimators": 200, "max_features": 1.0, "min_samples_leaf": 3}]
 
 
 # scikit-learn's histogram gradient boosting (stops early on its own inner split) -------------
@@ -154,6 +154,7 @@ def _lightgbm_portfolio(task: str) -> list[Params]:
         {**base, "learning_rate": 0.1, "num_leaves": 31, "min_child_samples": 20},
         {**base, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 10, "subsample": 0.8, "colsample_bytree": 0.6, "reg_lambda": 1.0},
         {**base, "learning_rate": 0.03, "num_leaves": 64, "min_child_samples": 5, "subsample": 0.7, "colsample_bytree": 0.5, "reg_lambda": 3.0},
+        {**base, "learning_rate": 0.05, "num_leaves": 8, "min_child_samples": 3, "colsample_bytree": 0.7, "reg_lambda": 0.1},
         {**base, "learning_rate": 0.08, "num_leaves": 6, "min_child_samples": 30, "colsample_bytree": 0.8},
     ]
 

@@ -4,7 +4,6 @@ pipeline on all non-holdout rows, and score it once on the untouched holdout."""
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from studio.errors import StudioError
 from studio.training._ensemble import WeightedEnsemble, greedy_weights
@@ -126,16 +126,16 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
         cv_score = float(candidates[0].value)
     total = sum(count for _, count in picked)
     members = [Member(t.number, t.params["family"], count / total, _params(t)) for t, count in picked]
-    threads = os.cpu_count() or 1
-    estimators = [(f"{m.family}_{m.trial}", build(m.family, m.params, spec.task, spec.seed, threads)) for m in members]
+    estimators = [(f"{m.family}_{m.trial}", build(m.family, m.params, spec.task, spec.seed, spec.threads)) for m in members]
     pipeline = Pipeline([("features", load_features(spec.features)()),
                          ("model", WeightedEnsemble(estimators, [m.weight for m in members], spec.task))])
     labels = rest_y if spec.classes is None else np.asarray(spec.classes)[rest_y]
-    pipeline.fit(rest, labels)
-    if spec.task == "regression":
-        holdout_prediction = np.asarray(pipeline.predict(holdout), dtype=np.float64)
-    else:
-        holdout_prediction = aligned_proba(pipeline, holdout, spec.classes or [])
+    with threadpool_limits(limits=spec.threads):
+        pipeline.fit(rest, labels)
+        if spec.task == "regression":
+            holdout_prediction = np.asarray(pipeline.predict(holdout), dtype=np.float64)
+        else:
+            holdout_prediction = aligned_proba(pipeline, holdout, spec.classes or [])
     oof = sum(m.weight * predictions[candidates.index(t)] for m, (t, _) in zip(members, picked))
     best = candidates[0]
     states = study.get_trials(deepcopy=False)

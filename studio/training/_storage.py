@@ -11,19 +11,26 @@ any process fail a dead worker's trial after the grace period.
 Stale-trial recovery, two ways: the heartbeat (any machine: a trial whose heartbeat is older
 than the grace period is failed by ``fail_stale_trials``), and at once for a worker on this
 machine: each trial records its worker's host, pid and process start time, and a trial whose
-worker process is gone is failed without waiting.
+worker process is gone is failed without waiting. The measurement showed one gap in Optuna's
+own check (SQLite, 19 of 20 recovered): a worker killed before its trial's first heartbeat
+leaves a trial the heartbeat query never finds; such a trial also lacks the worker record, and
+is failed once it is older than the grace period.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import os
+import sqlite3
 import socket
 import warnings
 from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.trial import TrialState
+import sqlalchemy
+from optuna.trial import FrozenTrial, TrialState
 
 from studio.errors import StudioError
 
@@ -42,14 +49,38 @@ def open_storage(url: str, heartbeat_seconds: int = HEARTBEAT_SECONDS, grace_sec
         raise StudioError(f"storage URL {url.split(':')[0]!r} is not supported; use sqlite:///PATH or postgresql://...")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine_kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if url.startswith("sqlite:") else {"pool_pre_ping": True}
+    sqlite = url.startswith("sqlite:")
+    engine_kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat_seconds,
-                                              grace_period=grace_seconds)
+            if sqlite:
+                _write_ahead_log(url)
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, heartbeat_interval=heartbeat_seconds,
+                                                 grace_period=grace_seconds)
         except Exception as error:  # noqa: BLE001 - SQLAlchemy's many connection errors
             raise StudioError(f"cannot open the study storage: {str(error).splitlines()[0]}; check the storage URL and that the database is up") from error
+    if sqlite:
+        sqlalchemy.event.listen(storage.engine, "connect", _relaxed_sync)
+        storage.engine.dispose()  # connections made from now on get the setting
+    return storage
+
+
+def _write_ahead_log(url: str) -> None:
+    """WAL journal mode (kept in the file): readers never block the writer, and a commit
+    appends to the log instead of rewriting pages."""
+    path = url.split(":///", 1)[1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path, timeout=60)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+
+
+def _relaxed_sync(connection: Any, _record: Any) -> None:
+    """synchronous=NORMAL: in WAL mode a killed process loses no committed transaction (the
+    kernel has the log); only a power cut may lose the last commits, and never corrupts the
+    file. It saves an fsync per commit, a large share of a short trial's time."""
+    connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def quiet_optuna() -> None:
@@ -75,18 +106,30 @@ def _gone(identity: dict[str, Any]) -> bool:
     return _start_time(int(identity["pid"])) != identity.get("start")
 
 
-def recover_stale_trials(study: optuna.Study) -> list[int]:
-    """Fail every RUNNING trial whose worker is dead; return their numbers."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-        optuna.storages.fail_stale_trials(study)
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+def recover_stale_trials(study: optuna.Study, trials: list[FrozenTrial] | None = None) -> list[int]:
+    """Fail every RUNNING trial whose worker is dead; return their numbers. Given ``trials``
+    (the search loop's fresh list; Optuna's optimize runs the heartbeat check itself), only
+    the local checks run, without another read of the storage."""
+    failed: list[int] = []
+    if trials is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
+            optuna.storages.fail_stale_trials(study)
+        trials = study.get_trials(deepcopy=False)
+        failed = [t.number for t in trials if t.number in before and t.state == TrialState.FAIL]
+    now = datetime.datetime.now()
+    for trial in trials:
+        if trial.state != TrialState.RUNNING:
+            continue
         identity = trial.user_attrs.get(WORKER)
-        if identity and _gone(identity):
+        # A worker records itself first thing in a trial; one killed before that (and before its
+        # first heartbeat, which Optuna's check then never sees) left a trial without either.
+        orphan = identity is None and trial.datetime_start is not None and (now - trial.datetime_start).total_seconds() > GRACE_SECONDS
+        if orphan or (identity and _gone(identity)):
             try:
                 study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                failed.append(trial.number)
             except optuna.exceptions.UpdateFinishedTrialError:
                 pass  # its worker finished it, or another process failed it first
-    states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
-    return sorted(number for number in before if states.get(number) == TrialState.FAIL)
+    return sorted(failed)
