@@ -24,6 +24,7 @@ FOLD_SECONDS = "fold_seconds"
 REFIT_PARAMS = "refit_params"
 STOPPED = "stopped"
 PORTFOLIO = "portfolio"
+SAMPLE_ROWS = "sample_rows"  # training rows per fold, when fewer than all
 
 # The refit sees all non-holdout rows, more than any fold: it gets this many more boosting
 # rounds than the folds stopped at on average.
@@ -100,9 +101,11 @@ def save_oof(oof_dir: Path, number: int, oof: np.ndarray) -> None:
 
 
 def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache, settings: TrialSettings,
-             deadline: float, prune: bool) -> float:
+             deadline: float, prune: bool, sample_rows: int | None = None) -> float:
     """The trial's mean fold score. Raises TrialPruned when the pruner stops it or when the next
-    fold cannot end before ``deadline`` (a wall-clock time), recording why."""
+    fold cannot end before ``deadline`` (a wall-clock time), recording why. With
+    ``sample_rows``, each fold trains on that many of its training rows (a seeded sample) and
+    still validates on all of its validation rows, so the score stays comparable."""
     started = time.time()
     rows = len(cache.y)
     shape: tuple[int, ...] = (rows,) if settings.task == "regression" else (rows, settings.n_classes)
@@ -112,12 +115,17 @@ def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache,
     fold_seconds: list[float] = []
     for index in range(len(cache)):
         if fold_seconds and time.time() + max(fold_seconds) > deadline:
+            _record(trial, started, fold_seconds, family, params, rounds)
             trial.set_user_attr(STOPPED, "budget")
             raise optuna.TrialPruned("the budget ends before the next fold would")
         matrices = cache.fold(index)
         fold_started = time.time()
         estimator = build(family, params, settings.task, settings.seed, settings.threads)
-        rounds.append(fit_fold(family, estimator, matrices.train_x, matrices.train_y, matrices.valid_x, matrices.valid_y))
+        train_x, train_y = matrices.train_x, matrices.train_y
+        if sample_rows is not None and sample_rows < len(train_y):
+            take = np.sort(np.random.default_rng(settings.seed + index).choice(len(train_y), sample_rows, replace=False))
+            train_x, train_y = train_x[take], train_y[take]
+        rounds.append(fit_fold(family, estimator, train_x, train_y, matrices.valid_x, matrices.valid_y))
         prediction = predict(estimator, matrices.valid_x, settings.task, settings.n_classes)
         fold_seconds.append(time.time() - fold_started)
         oof[matrices.valid_rows] = prediction

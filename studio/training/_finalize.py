@@ -75,7 +75,7 @@ def _params(trial: FrozenTrial) -> dict[str, Any]:
     return dict(trial.user_attrs.get(REFIT_PARAMS, {}))
 
 
-def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left: float | None) -> list[FrozenTrial]:
+def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left: float | None, fold_rows: int) -> list[FrozenTrial]:
     """The best finished trials with saved predictions, best first: the top ones and each
     family's best (diversity helps an ensemble), as many as the time left can refit."""
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
@@ -91,11 +91,11 @@ def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left
     chosen.sort(key=lambda t: (metric.loss(t.value), t.number))
     if seconds_left is None:
         return chosen
-    kept, spent = [chosen[0]], refit_seconds(chosen[0])
+    kept, spent = [chosen[0]], refit_seconds(chosen[0], fold_rows)
     for trial in chosen[1:]:
-        if spent + refit_seconds(trial) <= seconds_left:
+        if spent + refit_seconds(trial, fold_rows) <= seconds_left:
             kept.append(trial)
-            spent += refit_seconds(trial)
+            spent += refit_seconds(trial, fold_rows)
     return kept
 
 
@@ -113,7 +113,7 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
     metric = resolve_metric(spec.task, spec.metric)
     rest, rest_y = data.frame, data.y
     seconds_left = None if spec.ends is None else spec.ends - time.time() - 2 * data.features_seconds - FINAL_OVERHEAD_SECONDS
-    candidates = _candidates(study, spec, metric, seconds_left)
+    candidates = _candidates(study, spec, metric, seconds_left, len(data.cache.fold(0).train_y))
     predictions = [np.load(oof_path(spec.oof_dir, t.number)).astype(np.float64) for t in candidates]
     covered = ~np.isnan(predictions[0].reshape(len(rest_y), -1)).any(axis=1)
     counts, ensemble_score = greedy_weights([p[covered] for p in predictions], rest_y[covered], metric)

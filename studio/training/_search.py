@@ -13,7 +13,7 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 from threadpoolctl import threadpool_limits
 
-from studio.training._evaluate import FOLD_SECONDS, PORTFOLIO, TrialSettings, evaluate
+from studio.training._evaluate import FOLD_SECONDS, PORTFOLIO, SAMPLE_ROWS, TrialSettings, evaluate
 from studio.training._families import enqueued_params, suggest
 from studio.training._folds import FoldCache
 from studio.training._scheduler import Scheduler
@@ -62,8 +62,10 @@ def prepare(spec: RunSpec, frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray)
     return SearchData(spec, frame, y, rows, cache, time.time() - started)
 
 
-def refit_seconds(trial: FrozenTrial) -> float:
-    return float(np.mean(trial.user_attrs.get(FOLD_SECONDS) or [0.0])) * REFIT_COST_FACTOR
+def refit_seconds(trial: FrozenTrial, fold_rows: int) -> float:
+    """The estimated refit time of a trial's configuration on all non-holdout rows."""
+    sampled = trial.user_attrs.get(SAMPLE_ROWS) or fold_rows
+    return float(np.mean(trial.user_attrs.get(FOLD_SECONDS) or [0.0])) * REFIT_COST_FACTOR * fold_rows / sampled
 
 
 def reserve_seconds(trials: list[FrozenTrial], data: SearchData, maximize: bool) -> float:
@@ -71,7 +73,8 @@ def reserve_seconds(trials: list[FrozenTrial], data: SearchData, maximize: bool)
     members) and the feature pipeline on all rows, and scoring the holdout."""
     done = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
     done.sort(key=lambda t: t.value if not maximize else -t.value)
-    return sum(refit_seconds(t) for t in done[:TOP_FOR_RESERVE]) + 2 * data.features_seconds + FINAL_OVERHEAD_SECONDS
+    fold_rows = len(data.cache.fold(0).train_y)
+    return sum(refit_seconds(t, fold_rows) for t in done[:TOP_FOR_RESERVE]) + 2 * data.features_seconds + FINAL_OVERHEAD_SECONDS
 
 
 def counted(trials: list[FrozenTrial]) -> int:
@@ -90,8 +93,10 @@ def _search(study: optuna.Study, data: SearchData) -> None:
     spec = data.spec
     metric = resolve_metric(spec.task, spec.metric)
     timed = spec.seconds is not None
-    scheduler = Scheduler(spec.families, spec.task, metric, len(data.y), data.cache.fold(0).train_x.shape[1],
-                          len(data.cache), spec.seed, timed)
+    first = data.cache.fold(0)
+    classes = len(spec.classes or []) if spec.task == "multiclass" else 1
+    scheduler = Scheduler(spec.families, spec.task, metric, len(first.train_y), first.train_x.shape[1], len(data.cache),
+                          classes, spec.seed, timed)
     settings = TrialSettings(spec.task, metric, spec.seed, spec.threads, len(spec.classes or []), spec.oof_dir)
     while True:
         trials = study.get_trials(deepcopy=False)
@@ -109,7 +114,7 @@ def _search(study: optuna.Study, data: SearchData) -> None:
         if choice is None:
             return
         study.enqueue_trial(enqueued_params(choice.family, choice.params or {}),
-                            user_attrs={PORTFOLIO: choice.params is not None})
+                            user_attrs={PORTFOLIO: choice.params is not None, SAMPLE_ROWS: choice.sample_rows})
         study.optimize(_Objective(data, settings, deadline), n_trials=1, catch=(Exception,))
 
 
@@ -125,4 +130,5 @@ class _Objective:
         trial.set_user_attr(WORKER, worker_identity())
         family, params = suggest(trial, self.data.spec.families, self.data.spec.task)
         portfolio = bool(trial.user_attrs.get(PORTFOLIO))
-        return evaluate(trial, family, params, self.data.cache, self.settings, self.deadline, prune=not portfolio)
+        return evaluate(trial, family, params, self.data.cache, self.settings, self.deadline, prune=not portfolio,
+                        sample_rows=trial.user_attrs.get(SAMPLE_ROWS))

@@ -27,6 +27,8 @@ TRUSTED_TYPES: list[str] = [
     "lightgbm.basic.Booster",
     "xgboost.sklearn.XGBClassifier",
     "xgboost.sklearn.XGBRegressor",
+    "xgboost.core.Booster",
     "catboost.core.CatBoostClassifier",
     "catboost.core.CatBoostRegressor",
+    "collections.OrderedDict",  # inside LightGBM's fitted state
 ]
