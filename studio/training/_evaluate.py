@@ -3,6 +3,7 @@ keep its out-of-fold predictions (for the ensemble) in the run folder."""
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -26,9 +27,6 @@ STOPPED = "stopped"
 PORTFOLIO = "portfolio"
 SAMPLE_ROWS = "sample_rows"  # training rows per fold, when fewer than all
 
-# The refit sees all non-holdout rows, more than any fold: it gets this many more boosting
-# rounds than the folds stopped at on average.
-REFIT_ROUNDS_FACTOR = 1.1
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,42 @@ def predict(estimator: BaseEstimator, x: np.ndarray, task: str, n_classes: int) 
     return full
 
 
+class _LightgbmTimeBox:
+    """Ends boosting at a wall-clock time, keeping the rounds so far (still improving, or early
+    stopping would have ended it)."""
+
+    def __init__(self, stop_at: float) -> None:
+        self.stop_at = stop_at
+
+    def __call__(self, env: Any) -> None:
+        if time.time() > self.stop_at:
+            raise lightgbm.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+
+
+def _xgboost_time_box(stop_at: float) -> Any:
+    import xgboost
+
+    class TimeBox(xgboost.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            return time.time() > stop_at
+
+    return TimeBox()
+
+
 def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
-             valid_x: np.ndarray, valid_y: np.ndarray) -> int | None:
-    """Fit one fold; boosted trees stop early on the validation part. Returns the rounds kept
-    (None for families without early stopping)."""
+             valid_x: np.ndarray, valid_y: np.ndarray, stop_at: float = math.inf) -> int | None:
+    """Fit one fold; boosted trees stop early on the validation part, and at the wall-clock
+    time ``stop_at`` at the latest (a configuration that needs thousands of slow rounds must
+    not eat the budget). Returns the rounds kept (None for families without early stopping)."""
     if family == "lightgbm":
-        estimator.fit(train_x, train_y, eval_X=valid_x, eval_y=valid_y,
-                      callbacks=[lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)])
+        callbacks: list[Any] = [lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
+        if stop_at < math.inf:
+            callbacks.append(_LightgbmTimeBox(stop_at))
+        estimator.fit(train_x, train_y, eval_X=valid_x, eval_y=valid_y, callbacks=callbacks)
         return int(estimator.best_iteration_ or estimator.n_estimators)
     if family == "xgboost":
-        estimator.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS)
+        estimator.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS,
+                             callbacks=[_xgboost_time_box(stop_at)] if stop_at < math.inf else None)
         estimator.fit(train_x, train_y, eval_set=[(valid_x, valid_y)], verbose=False)
         return int(estimator.best_iteration) + 1
     if family == "catboost":
@@ -75,13 +99,14 @@ def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y
     return None
 
 
-def refit_params(family: str, params: Params, rounds: list[int | None]) -> Params:
+def refit_params(family: str, params: Params, rounds: list[int | None], growth: float) -> Params:
     """The parameters of the refit on all non-holdout rows: boosted trees get the rounds their
-    folds chose (a little more, for the larger data) instead of the early-stopping cap."""
+    folds chose instead of the early-stopping cap, times the square root of ``growth`` (how
+    many times a fold's training rows the refit has: more data supports more rounds)."""
     kept = [r for r in rounds if r is not None]
     if not FAMILIES[family].early_stopping or not kept:
         return dict(params)
-    return {**params, "n_estimators": max(1, int(round(float(np.mean(kept)) * REFIT_ROUNDS_FACTOR)))}
+    return {**params, "n_estimators": max(1, int(round(float(np.mean(kept)) * np.sqrt(growth))))}
 
 
 def oof_path(oof_dir: Path, number: int) -> Path:
@@ -101,13 +126,15 @@ def save_oof(oof_dir: Path, number: int, oof: np.ndarray) -> None:
 
 
 def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache, settings: TrialSettings,
-             deadline: float, prune: bool, sample_rows: int | None = None) -> float:
+             deadline: float, prune: bool, sample_rows: int | None = None, max_seconds: float = math.inf) -> float:
     """The trial's mean fold score. Raises TrialPruned when the pruner stops it or when the next
     fold cannot end before ``deadline`` (a wall-clock time), recording why. With
     ``sample_rows``, each fold trains on that many of its training rows (a seeded sample) and
-    still validates on all of its validation rows, so the score stays comparable."""
+    still validates on all of its validation rows, so the score stays comparable. Boosted
+    trees end their rounds when the trial has used ``max_seconds`` (each fold its share)."""
     started = time.time()
     rows = len(cache.y)
+    growth = rows / (sample_rows or len(cache.folds.train[0]))
     shape: tuple[int, ...] = (rows,) if settings.task == "regression" else (rows, settings.n_classes)
     oof = np.full(shape, np.nan)
     scores: list[float] = []
@@ -115,7 +142,7 @@ def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache,
     fold_seconds: list[float] = []
     for index in range(len(cache)):
         if fold_seconds and time.time() + max(fold_seconds) > deadline:
-            _record(trial, started, fold_seconds, family, params, rounds)
+            _record(trial, started, fold_seconds, family, params, rounds, growth)
             trial.set_user_attr(STOPPED, "budget")
             raise optuna.TrialPruned("the budget ends before the next fold would")
         matrices = cache.fold(index)
@@ -125,27 +152,28 @@ def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache,
         if sample_rows is not None and sample_rows < len(train_y):
             take = np.sort(np.random.default_rng(settings.seed + index).choice(len(train_y), sample_rows, replace=False))
             train_x, train_y = train_x[take], train_y[take]
-        rounds.append(fit_fold(family, estimator, train_x, train_y, matrices.valid_x, matrices.valid_y))
+        stop_at = min(deadline, fold_started + max_seconds / len(cache))
+        rounds.append(fit_fold(family, estimator, train_x, train_y, matrices.valid_x, matrices.valid_y, stop_at))
         prediction = predict(estimator, matrices.valid_x, settings.task, settings.n_classes)
         fold_seconds.append(time.time() - fold_started)
         oof[matrices.valid_rows] = prediction
         scores.append(settings.metric.score(matrices.valid_y, prediction))
         trial.report(float(np.mean(scores)), index)
         if prune and index < len(cache) - 1 and trial.should_prune():
-            _record(trial, started, fold_seconds, family, params, rounds)
+            _record(trial, started, fold_seconds, family, params, rounds, growth)
             trial.set_user_attr(STOPPED, "pruned")
             raise optuna.TrialPruned(f"fold {index + 1}: {np.mean(scores):.5g}")
-    _record(trial, started, fold_seconds, family, params, rounds)
+    _record(trial, started, fold_seconds, family, params, rounds, growth)
     save_oof(settings.oof_dir, trial.number, oof)
     return float(np.mean(scores))
 
 
 def _record(trial: optuna.Trial, started: float, fold_seconds: list[float], family: str, params: Params,
-            rounds: list[int | None]) -> None:
+            rounds: list[int | None], growth: float) -> None:
     attrs: dict[str, Any] = {
         SECONDS: time.time() - started,
         FOLD_SECONDS: fold_seconds,
-        REFIT_PARAMS: refit_params(family, params, rounds),
+        REFIT_PARAMS: refit_params(family, params, rounds, growth),
     }
     for key, value in attrs.items():
         trial.set_user_attr(key, value)

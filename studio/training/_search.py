@@ -24,11 +24,13 @@ from studio.training._tasks import resolve_metric
 
 TARGET_COLUMN = "__target__"
 ROW_COLUMN = "__row__"  # the row's position in the run's input
-TOP_FOR_RESERVE = 5
+TOP_FOR_RESERVE = 3
 # The refit fits on all non-holdout rows: about 1.25x a fold's training rows (five folds), with
 # 1.1x the boosting rounds.
 REFIT_COST_FACTOR = 1.4
 FINAL_OVERHEAD_SECONDS = 1.0
+# Under a seconds budget no single trial may take more than this share of it.
+MAX_TRIAL_SHARE = 0.12
 
 
 @dataclass
@@ -130,5 +132,7 @@ class _Objective:
         trial.set_user_attr(WORKER, worker_identity())
         family, params = suggest(trial, self.data.spec.families, self.data.spec.task)
         portfolio = bool(trial.user_attrs.get(PORTFOLIO))
+        seconds = self.data.spec.seconds
         return evaluate(trial, family, params, self.data.cache, self.settings, self.deadline, prune=not portfolio,
-                        sample_rows=trial.user_attrs.get(SAMPLE_ROWS))
+                        sample_rows=trial.user_attrs.get(SAMPLE_ROWS),
+                        max_seconds=math.inf if seconds is None else MAX_TRIAL_SHARE * seconds)

@@ -49,7 +49,7 @@ def test_every_sampled_configuration_fits(family: str, task: str) -> None:
         assert np.isfinite(prediction).all()
         assert prediction.shape == ((len(valid_x),) if task == "regression" else (len(valid_x), TASKS[task]))
         assert (rounds is not None) == FAMILIES[family].early_stopping
-        checked.append(refit_params(name, params, [rounds]))
+        checked.append(refit_params(name, params, [rounds], 1.25))
         return 0.0
 
     with threadpool_limits(limits=1):  # as the search runs them: idle OpenMP threads spin on a busy machine
@@ -70,8 +70,8 @@ def test_portfolio_lies_inside_the_space(family: str) -> None:
 
 
 def test_refit_uses_the_rounds_the_folds_chose() -> None:
-    assert refit_params("lightgbm", {"learning_rate": 0.1}, [100, 120, None]) == {"learning_rate": 0.1, "n_estimators": 121}
-    assert refit_params("extra_trees", {"n_estimators": 100}, [None]) == {"n_estimators": 100}
+    assert refit_params("lightgbm", {"learning_rate": 0.1}, [100, 120, None], 1.21) == {"learning_rate": 0.1, "n_estimators": 121}
+    assert refit_params("extra_trees", {"n_estimators": 100}, [None], 1.5) == {"n_estimators": 100}
 
 
 @settings(max_examples=40, deadline=None)

@@ -69,10 +69,11 @@ def test_metric_prefers_the_truth(values: list[float], seed: int) -> None:
 
 
 def test_choose_folds_follows_rows_times_budget() -> None:
-    assert choose_folds(1000, 10, 60, None) == 5
+    assert choose_folds(500, 10, 60, None) == 5
+    assert choose_folds(5000, 10, 60, None) == 3
     assert choose_folds(200_000, 10, 600, None) == 1
     assert choose_folds(90_000, 100, 0.5, None) == 1  # 18M cells per second of budget
-    assert choose_folds(90_000, 100, None, None) == 5
+    assert choose_folds(90_000, 100, None, None) == 5  # no seconds budget: time is not what is short
     assert choose_folds(1000, 10, 60, 3) == 3
 
 
@@ -98,14 +99,14 @@ def test_group_holdout_and_folds_keep_groups_apart() -> None:
 
 def test_time_holdout_is_the_latest_rows_and_folds_look_forward() -> None:
     times = pd.date_range("2026-01-01", periods=100, freq="h")
-    frame = pd.DataFrame({"at": times[::-1], "x": np.arange(100)})
+    frame = pd.DataFrame({"when": times[::-1], "x": np.arange(100)})
     y = np.arange(100) % 2
-    rest, hold = holdout_split(frame, y, validation="time", fraction=0.2, seed=0, stratify=True, time_column="at")
-    assert frame.at.iloc[hold].min() > frame.at.iloc[rest].max()
+    rest, hold = holdout_split(frame, y, validation="time", fraction=0.2, seed=0, stratify=True, time_column="when")
+    assert frame["when"].iloc[hold].min() > frame["when"].iloc[rest].max()
     sub = frame.iloc[rest].reset_index(drop=True)
-    folds = make_folds(sub, y[rest], validation="time", folds=3, seed=0, stratify=True, time_column="at")
+    folds = make_folds(sub, y[rest], validation="time", folds=3, seed=0, stratify=True, time_column="when")
     for train, valid in zip(folds.train, folds.valid):
-        assert sub.at.iloc[train].max() < sub.at.iloc[valid].min()
+        assert sub["when"].iloc[train].max() < sub["when"].iloc[valid].min()
 
 
 def test_missing_split_column_is_one_line() -> None:
