@@ -42,13 +42,6 @@ class Folds:
     def __len__(self) -> int:
         return len(self.train)
 
-    def covered(self, rows: int) -> np.ndarray:
-        """A mask of the rows that some fold validates on (all of them for k-fold)."""
-        mask = np.zeros(rows, dtype=bool)
-        for valid in self.valid:
-            mask[valid] = True
-        return mask
-
 
 def choose_folds(rows: int, columns: int, budget_seconds: float | None, requested: int | None) -> int:
     """The number of folds: ``requested`` when given; else 1 (a single validation split) when

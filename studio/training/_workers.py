@@ -64,6 +64,8 @@ def run_workers(storage: str, study_name: str, workers: int, max_workers: int | 
     ]
     codes = [process.wait() for process in processes]
     recover_stale_trials(load(storage, study_name)[0])
+    if all(code != 0 for code in codes):
+        raise StudioError(f"every worker process failed (exit codes {codes}); their error lines are above")
     return codes
 
 
