@@ -51,7 +51,7 @@ def job_status_line(job: Job) -> None:
     elif job.status == SUCCEEDED:
         st.success(f"{job.title}: done", icon=":material/check_circle:")
     elif job.status == FAILED:
-        st.error(f"{job.title}: {job.error}", icon=":material/error:")
+        st.error(f"{job.title}: {job.detail()}", icon=":material/error:")
     elif job.active:
         st.progress(job.progress, text=f"{job.title} — {job.message}")
     else:

@@ -172,9 +172,10 @@ class Workspace:
     def models(self) -> "ModelStore":
         from studio.features import TRUSTED_TYPES as FEATURE_TYPES
         from studio.models import ModelStore, trusted_types
+        from studio.training import TRUSTED_TYPES as TRAINING_TYPES
 
         # The allow-list of model artifacts: the base types plus what each stage declares.
-        return ModelStore(self.services, trusted=lambda: trusted_types(FEATURE_TYPES))
+        return ModelStore(self.services, trusted=lambda: trusted_types(FEATURE_TYPES, TRAINING_TYPES))
 
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
         return [self.sources, self.datasets, self.features, self.models]

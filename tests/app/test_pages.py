@@ -167,7 +167,7 @@ def test_sources_page_shows_a_failed_add_as_one_line(app_workspace, tmp_path):
     wait_jobs(app_workspace)
     app.run()
     errors = [e.value for e in app.error]
-    assert any("broken.parquet: not a valid Parquet file" in e for e in errors), errors
+    assert any("Add broken.parquet as broken: not a valid Parquet file" in e for e in errors), errors  # the file named once
     app.text_input(key="path_name").input("not valid!").run()
     app.button(key="path_add").click().run()
     assert any("is not a valid source name" in e.value for e in app.error)

@@ -101,8 +101,8 @@ def test_bad_upload_shows_one_line_and_adds_nothing(page: Page, app_url: str, tm
     expect(page.get_by_label("Source name").first).to_have_value("garbage")
     page.locator('button:has-text("Add source"):visible').first.click()
     # .first: while the page reruns, the poller's line and the finished line can both show briefly.
-    expect(page.get_by_text("garbage.csv: looks like a binary file").first).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("garbage.csv: looks like a binary file")).to_have_count(1, timeout=30_000)  # once settled
+    expect(page.get_by_text("garbage.csv as garbage: looks like a binary file").first).to_be_visible(timeout=60_000)  # the file named once
+    expect(page.get_by_text("garbage.csv as garbage: looks like a binary file")).to_have_count(1, timeout=30_000)  # once settled
     expect(page.get_by_text("Traceback")).to_have_count(0)
     assert [s.name for s in browser_workspace.sources.list()] == before
 

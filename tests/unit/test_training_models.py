@@ -1,0 +1,134 @@
+"""Search spaces, portfolios and the ensemble of studio.training."""
+
+import numpy as np
+import optuna
+import pytest
+import skops.io
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from studio.training import FAMILIES, METRICS, TRUSTED_TYPES, WeightedEnsemble, available_families, greedy_weights
+from studio.training._evaluate import fit_fold, predict, refit_params
+from studio.training._families import build, enqueued_params, suggest
+
+TASKS = {"binary": 2, "multiclass": 3, "regression": 0}
+
+
+def tiny(task: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(90, 4))
+    signal = x[:, 0] + 0.5 * x[:, 1]
+    if task == "regression":
+        y = signal + rng.normal(scale=0.1, size=90)
+    else:
+        y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, TASKS[task] + 1)[1:-1])).astype(np.int64)
+    return x[:60], y[:60], x[60:], y[60:]
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+@pytest.mark.parametrize("family", available_families())
+def test_every_sampled_configuration_fits(family: str, task: str) -> None:
+    """Random configurations from the family's space, and its portfolio, all fit and predict."""
+    train_x, train_y, valid_x, valid_y = tiny(task)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    for params in FAMILIES[family].portfolio(task):
+        study.enqueue_trial(enqueued_params(family, params))
+    checked = []
+
+    def objective(trial: optuna.Trial) -> float:
+        name, params = suggest(trial, [family], task)
+        # fewer trees than sampled: the configuration's validity does not depend on their number
+        estimator = build(name, {**params, **({"n_estimators": 20} if "n_estimators" in params or FAMILIES[family].early_stopping else {})}, task, 0, 1)
+        rounds = fit_fold(name, estimator, train_x, train_y, valid_x, valid_y)
+        prediction = predict(estimator, valid_x, task, TASKS[task])
+        assert np.isfinite(prediction).all()
+        assert prediction.shape == ((len(valid_x),) if task == "regression" else (len(valid_x), TASKS[task]))
+        assert (rounds is not None) == FAMILIES[family].early_stopping
+        checked.append(refit_params(name, params, [rounds], 1.25))
+        return 0.0
+
+    with threadpool_limits(limits=1):  # as the search runs them: idle OpenMP threads spin on a busy machine
+        study.optimize(objective, n_trials=len(FAMILIES[family].portfolio(task)) + 4)
+    assert len(checked) == len(study.trials)
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_portfolio_lies_inside_the_space(family: str) -> None:
+    """An enqueued portfolio configuration is what the space then suggests, unchanged."""
+    for task in TASKS:
+        for params in FAMILIES[family].portfolio(task):
+            study = optuna.create_study()
+            study.enqueue_trial(enqueued_params(family, params))
+            trial = study.ask()
+            assert suggest(trial, [family], task) == (family, params)
+
+
+def test_refit_uses_the_rounds_the_folds_chose() -> None:
+    assert refit_params("lightgbm", {"learning_rate": 0.1}, [100, 120, None], 1.21) == {"learning_rate": 0.1, "n_estimators": 121}
+    assert refit_params("extra_trees", {"n_estimators": 100}, [None], 1.5) == {"n_estimators": 100}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["roc_auc", "log_loss", "rmse", "mae"]), st.integers(2, 6))
+def test_ensemble_is_never_worse_than_its_best_member(seed: int, name: str, candidates: int) -> None:
+    rng = np.random.default_rng(seed)
+    metric = METRICS[name]
+    if name in ("rmse", "mae"):
+        y = rng.normal(size=50)
+        predictions = [y + rng.normal(scale=rng.uniform(0.1, 2), size=50) for _ in range(candidates)]
+    else:
+        y = np.arange(50) % 2
+        predictions = []
+        for _ in range(candidates):
+            p = np.clip(y * rng.uniform(0.3, 1.0) + rng.uniform(0, 0.7, size=50), 0.01, 0.99)
+            predictions.append(np.column_stack([1 - p, p]))
+    counts, score = greedy_weights(predictions, y, metric)
+    best = min(metric.loss(metric.score(y, p)) for p in predictions)
+    assert metric.loss(score) <= best + 1e-12
+    blend = sum(c * p for c, p in zip(counts, predictions)) / sum(counts)
+    assert metric.score(y, blend) == pytest.approx(score)
+
+
+def test_weighted_ensemble_follows_the_estimator_contract(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 3))
+    labels = np.where(x[:, 0] > 0, "yes", "no")
+    members = [("linear", Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])),
+               ("plain", LogisticRegression(C=0.1))]
+    ensemble = WeightedEnsemble(members, [0.75, 0.25], "binary")
+    assert clone(ensemble).get_params()["weights"] == [0.75, 0.25]
+    ensemble.fit(x, labels)
+    assert list(ensemble.classes_) == ["no", "yes"]
+    proba = ensemble.predict_proba(x)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert set(ensemble.predict(x)) <= {"no", "yes"}
+    path = tmp_path / "ensemble.skops"
+    skops.io.dump(ensemble, path)
+    unknown = [t for t in skops.io.get_untrusted_types(file=path) if not t.startswith(("sklearn.", "numpy."))]
+    assert set(unknown) <= set(TRUSTED_TYPES)
+    loaded = skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))
+    assert np.array_equal(loaded.predict_proba(x), proba)
+    regression = WeightedEnsemble([("a", LinearRegression())], [1.0], "regression").fit(x, x[:, 0] * 2)
+    assert np.allclose(regression.predict(x), x[:, 0] * 2)
+
+
+@pytest.mark.parametrize("family", available_families())
+def test_every_family_saves_with_the_allow_list(family: str, tmp_path) -> None:
+    """A fitted estimator of each family needs no type beyond TRUSTED_TYPES, scikit-learn's
+    and numpy's to load with skops."""
+    train_x, train_y, valid_x, valid_y = tiny("binary")
+    params = FAMILIES[family].portfolio("binary")[0]
+    estimator = build(family, {**params, **({"n_estimators": 10} if "n_estimators" in params or FAMILIES[family].early_stopping else {})}, "binary", 0, 1)
+    ensemble = WeightedEnsemble([(family, estimator)], [1.0], "binary").fit(train_x, train_y)
+    path = tmp_path / "model.skops"
+    skops.io.dump(ensemble, path)
+    unknown = {t for t in skops.io.get_untrusted_types(file=path) if not t.startswith(("sklearn.", "numpy."))}
+    assert unknown <= set(TRUSTED_TYPES)
+    loaded = skops.io.load(path, trusted=sorted(unknown | set(skops.io.get_untrusted_types(file=path))))
+    assert np.allclose(loaded.predict_proba(valid_x), ensemble.predict_proba(valid_x))
