@@ -379,7 +379,12 @@ class RecipePipeline:
         self._write_golden(plan, outer, golden_temp, in_row_order=step.method == "exact" and not plan.aggregate)
         self.context.progress(0.85, "writing the members table")
         identity = sql_identifier(recipe.id_column) if recipe.id_column else f"{ROW_ID} AS row_id"
-        self._copy(f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, match_probability FROM members ORDER BY {ROW_ID}", members_temp, "writing the members table")
+        # Probabilities to 10 decimals: Splink's parallel sums differ in the 14th from run to run,
+        # and the same recipe over the same inputs must write the same bytes (unchanged).
+        self._copy(
+            f"SELECT {SOURCE_COLUMN}, {identity}, cluster_id, round(match_probability, 10) AS match_probability FROM members ORDER BY {ROW_ID}",
+            members_temp, "writing the members table",
+        )
         rows_in, clusters, largest = self.con.execute("SELECT count(*), count(cluster_size), coalesce(max(cluster_size), 0) FROM kept").fetchall()[0]
         stats.update(rows_in=int(rows_in), clusters=int(clusters), duplicates_removed=int(rows_in - clusters), largest_cluster=int(largest))
         if step.method == "fuzzy":

@@ -18,6 +18,7 @@ def test_demo_is_deterministic_and_idempotent(workspace, tmp_path):
     assert [s["name"] for s in first["sources"]] == ["orders", "restaurants_a", "restaurants_b", "couriers"]
     again = build_demo(workspace)
     assert all(s["unchanged"] for s in again["sources"])
+    assert all(d["unchanged"] for d in again["datasets"]), [(d["dataset"], d["unchanged"]) for d in again["datasets"]]
     assert all(item["unchanged"] for item in again["features"] + again["online_tables"])
     other = write_demo_files(tmp_path / "other")
     assert other["orders"].read_bytes() == (workspace.root / "demo_files" / "orders.csv").read_bytes()
