@@ -6,26 +6,17 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-ACCENT = "#2F6FED"
+from components.figures import ACCENT, MAX_LABEL, labelled
+
 SECOND = "#E07B39"
 THIRD = "#3C8D5A"
 MUTED = "#9AA5B1"
 BAD = "#B03A2E"
 PALETTE = [ACCENT, SECOND, THIRD, "#8E44AD", "#C0392B", "#16A085", "#7F8C8D", "#D4AC0D"]
-MAX_LABEL = 40
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, *, height: int = 360, legend: bool = False) -> go.Figure:
-    figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        template="plotly_white",
-        showlegend=legend,
-    )
-    return figure
+    return labelled(figure, title, x_title, y_title, height=height, legend=legend)
 
 
 def _short(value: Any) -> str:

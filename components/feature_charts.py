@@ -9,6 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from components.figures import MARGIN, labelled
+
 BEFORE, AFTER = "#8A94A6", "#2F6FED"
 VERDICT_COLORS = {"accept": "#2E9E5B", "warn": "#E0A100", "reject": "#D9534F"}
 VERDICT_ICONS = {"accept": ":material/check_circle:", "warn": ":material/warning:", "reject": ":material/block:"}
@@ -81,7 +83,7 @@ def before_after_figure(name: str, before: pd.Series, after: pd.DataFrame) -> go
         figure.add_annotation(text="the model does not see it", xref=f"x{col} domain", yref=f"y{col} domain", x=0.5, y=0.5, showarrow=False)
         figure.update_xaxes(visible=False, row=1, col=col)
         figure.update_yaxes(visible=False, row=1, col=col)
-    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white", barmode="overlay", legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(height=340, margin=MARGIN, template="plotly_white", barmode="overlay", legend={"orientation": "h", "y": -0.25})
     return figure
 
 
@@ -89,11 +91,7 @@ def values_figure(name: str, values: pd.Series | np.ndarray) -> go.Figure:
     """The distribution of one set of sampled values (an expression being typed)."""
     series = pd.Series(values)
     figure = go.Figure(_distribution(series, AFTER, name))
-    figure.update_layout(
-        title={"text": f"{name} on the sample", "x": 0, "font": {"size": 15}}, xaxis_title=name, yaxis_title="sampled rows",
-        height=260, margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white", showlegend=False,
-    )  # fmt: skip
-    return figure
+    return labelled(figure, f"{name} on the sample", name, "sampled rows", height=260)
 
 
 def proof_overview_figure(proof: dict[str, Any]) -> go.Figure:
@@ -123,12 +121,10 @@ def proof_overview_figure(proof: dict[str, Any]) -> go.Figure:
             if f["mutual_info"] > cut:
                 figure.add_annotation(x=cut, y=f["name"], text=f"{f['mutual_info']:.2f} →", xanchor="right", showarrow=False,
                                       font={"size": 12, "color": "white"})  # fmt: skip
-    figure.update_layout(
-        title={"text": f"Features ranked by what they tell about {proof['target']}", "x": 0, "font": {"size": 15}},
-        xaxis_title="mutual information with the target (nats, above chance)",
-        height=max(260, 60 + 24 * len(features)), margin={"l": 10, "r": 10, "t": 50, "b": 10}, template="plotly_white", showlegend=False,
-    )  # fmt: skip
-    return figure
+    return labelled(
+        figure, f"Features ranked by what they tell about {proof['target']}", "mutual information with the target (nats, above chance)",
+        height=max(260, 60 + 24 * len(features)),
+    )
 
 
 def verdict_counts(proof: dict[str, Any]) -> dict[str, int]:

@@ -33,7 +33,7 @@ from studio.features._designer import (
     without_item,
 )
 from studio.features._recipe import FUNCTIONS
-from studio.features._steps import BIN_ENCODINGS, CYCLIC_PERIODS, DATE_PARTS, ELAPSED_UNITS_S, TEXT_STATS
+from studio.features._steps import BIN_ENCODINGS, CYCLIC_PERIODS, DATE_PARTS, TEXT_STATS
 from studio.tables import TableVersion, column_kind
 
 SPEC, FOR, GEN = "fd_spec", "fd_for", "fd_gen"

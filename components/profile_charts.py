@@ -5,21 +5,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-ACCENT = "#2F6FED"
-MAX_LABEL = 40
-
-
-def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
-    figure.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        template="plotly_white",
-        showlegend=False,
-    )
-    return figure
+from components.figures import ACCENT, MAX_LABEL
+from components.figures import labelled as _layout
 
 
 def number_text(value: Any, digits: int = 6) -> str:
