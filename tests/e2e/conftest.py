@@ -60,7 +60,10 @@ def shoot(page: Page, name: str) -> None:
 
 def idle(page: Page) -> None:
     """Wait until no script runs and no element of an earlier run is left (elements below the
-    first changed one stay the previous run's, and clickable, until the run redraws them)."""
+    first changed one stay the previous run's, and clickable, until the run redraws them).
+    A page just opened counts as idle only once its first run has drawn the navigation: before
+    that no run has started, and a click would land in a run that restarts without ending."""
+    settled(page)
     expect(page.locator('[data-testid="stApp"][data-test-script-state="running"]')).to_have_count(0, timeout=120_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=120_000)
     expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')).to_have_count(0, timeout=120_000)
