@@ -1,5 +1,5 @@
 """Widgets of the Consolidate page: the recipe draft lives in session_state under ``rc_*``
-keys; ``draft_spec`` turns it into a recipe spec and ``load_spec`` puts a saved one back."""
+keys; ``load_spec`` puts a saved recipe back into it."""
 
 from typing import Any
 

@@ -190,8 +190,11 @@ def test_a_failed_registration_leaves_neither_table(two_sources, monkeypatch):
     ],
 )
 def test_bad_recipes_get_one_line_and_write_nothing(two_sources, spec, message):
-    if message is None:
-        two_sources.datasets.build(Recipe.from_json(spec))  # a valid cast and a SELECT without _row_id work
+    if message is None:  # a valid cast and a SELECT without _row_id build a dataset
+        built = two_sources.datasets.build(Recipe.from_json(spec))
+        assert (built.dataset.name, built.dataset.rows) == ("x", 1)
+        columns, rows = two_sources.datasets.preview_rows("x")
+        assert [row[columns.index("1")] for row in rows] == [1]
         return
     with pytest.raises(StudioError, match=message) as info:
         two_sources.datasets.build(Recipe.from_json(spec))
@@ -367,3 +370,15 @@ def test_deleting_a_table_a_saved_recipe_reads_is_refused_and_recipes_can_be_del
     studio("consolidate", "delete", "cities", "--yes", "--workspace", ws)
     assert [r["name"] for r in store.recipes()] == ["restaurants"]
     assert store.delete("restaurants") == [1]  # now nothing reads it
+
+
+def test_recipe_names_ignore_case_like_table_names(two_sources):
+    store = two_sources.datasets
+    store.save_recipe(Recipe.from_json({"name": "Cities", "output": "cities", "inputs": ["partner"]}))
+    store.save_recipe(Recipe.from_json({"name": "cities", "output": "cities", "inputs": ["partner", "crm"]}))
+    assert [r["name"] for r in store.recipes()] == ["Cities"]  # one recipe; the first spelling stays
+    assert [i.table for i in store.recipe("CITIES").inputs] == ["partner", "crm"]  # the second save replaced it
+    store.delete_recipe("cITies")
+    assert store.recipes() == []
+    with pytest.raises(StudioError, match="no recipe 'cities'"):
+        store.recipe("cities")
