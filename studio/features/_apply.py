@@ -82,7 +82,8 @@ def apply_recipe(
     progress: Callable[[float, str], None] | None = None,
 ) -> dict[str, Any]:
     """Fit ``recipe``'s pipeline on ``relation`` and write its output for every row to ``out``
-    (.parquet or .csv; the target as the last column when the table has it). Returns
+    (.parquet or .csv; the target as the last column when the table has it). The rows it was
+    fitted on get their cross-fitted values, so a target encoding never sees a row's own label. Returns
     {"path", "rows", "columns", "fitted_on"}."""
     report = progress or (lambda fraction, message: None)
     target = _check_target(out, overwrite)
@@ -99,7 +100,10 @@ def apply_recipe(
         raise StudioError(f"no row has a value for {recipe.target!r}; nothing to fit the features on")
     report(0.2, f"fitting the features on {len(fit_rows):,} rows")
     pipeline = compile_pipeline(recipe)
-    pipeline.fit(fit_rows.drop(columns=[ROW]), fit_rows[recipe.target])
+    # The rows fitted on get their cross-fitted values (fit_transform): a target encoding fitted
+    # on a row's own label would leak that label into its output.
+    cross_fitted = np.asarray(pipeline.fit_transform(fit_rows.drop(columns=[ROW]), fit_rows[recipe.target]), dtype=float)
+    fitted_position = pd.Series(np.arange(len(fit_rows)), index=fit_rows[ROW].to_numpy())
     names = [str(n) for n in pipeline.get_feature_names_out()]
     temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
     written = 0
@@ -109,6 +113,9 @@ def apply_recipe(
         try:
             while not (batch := result.fetch_df_chunk(VECTORS_PER_BATCH)).empty:
                 values = np.asarray(pipeline.transform(batch.drop(columns=[ROW])), dtype=float)
+                position = fitted_position.reindex(batch[ROW].to_numpy()).to_numpy()
+                fitted = ~np.isnan(position)
+                values[fitted] = cross_fitted[position[fitted].astype(np.int64)]
                 table = pa.table({
                     **{name: values[:, i] for i, name in enumerate(names)},
                     recipe.target: pa.array(batch[recipe.target].to_numpy(), type=target_type, from_pandas=True),

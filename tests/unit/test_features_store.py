@@ -198,6 +198,17 @@ def test_materialize_needs_aggregates_and_an_online_table_needs_materializing(sh
         workspace.features.materialize("delivery", as_of="yesterday")
 
 
+def test_apply_cross_fits_a_target_encoding_on_the_rows_it_fits_on(shops, tmp_path):
+    workspace, frame = shops
+    recipe = FeatureRecipe.from_json(recipe_json(columns={"shop": {"kind": "categorical", "steps": [{"op": "target", "smooth": 0}]}}))
+    written = workspace.features.apply(recipe, "events", tmp_path / "out.parquet")
+    encoded = pd.read_parquet(tmp_path / "out.parquet")[written["columns"][0]].to_numpy()
+    rows = workspace.features.sample("events", recipe=recipe, rows=10_000)
+    crossed = compile_pipeline(recipe).fit_transform(rows, rows["minutes"])[:, 0]
+    in_sample = compile_pipeline(recipe).fit(rows, rows["minutes"]).transform(rows)[:, 0]
+    assert np.allclose(encoded, crossed) and not np.allclose(encoded, in_sample)
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_apply_writes_every_row_in_order(shops, tmp_path, suffix):
     workspace, frame = shops
