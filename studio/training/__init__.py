@@ -2,13 +2,14 @@
 trials, refit on all non-holdout rows and score once on an untouched holdout.
 
 The public API: ``train`` and ``resume`` (``TrainingResult``), ``run_workers`` and ``join``
-(worker processes on one study), the tasks and ``METRICS``, the ``FAMILIES``, the
+(worker processes on one study), ``study_progress`` (a run's trials as plain data), the tasks and ``METRICS``, the ``FAMILIES``, the
 ``WeightedEnsemble`` final step, and ``TRUSTED_TYPES`` for the skops allow-list.
 """
 
 from studio.training._ensemble import WeightedEnsemble, greedy_weights
 from studio.training._families import FAMILIES, available_families, default_families
 from studio.training._finalize import Member, OutOfFold, TrainingResult
+from studio.training._progress import StudyProgress, TrialRow, parameter_importances, progress_of, study_progress
 from studio.training._run import DEFAULT_SECONDS, resume, train
 from studio.training._splits import VALIDATIONS, choose_folds, holdout_split, make_folds
 from studio.training._storage import default_storage_url, open_storage, recover_stale_trials
@@ -27,7 +28,9 @@ __all__ = [
     "Member",
     "Metric",
     "OutOfFold",
+    "StudyProgress",
     "TrainingResult",
+    "TrialRow",
     "WeightedEnsemble",
     "available_families",
     "choose_folds",
@@ -39,8 +42,11 @@ __all__ = [
     "join",
     "make_folds",
     "open_storage",
+    "parameter_importances",
+    "progress_of",
     "recover_stale_trials",
     "resume",
     "run_workers",
+    "study_progress",
     "train",
 ]
