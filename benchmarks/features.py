@@ -161,6 +161,7 @@ import json, sys
 import duckdb
 from studio.features import prove_features
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # its bar would print to stdout on a long query
 result = prove_features(con, "read_parquet('" + sys.argv[1].replace("'", "''") + "')", sys.argv[2], time_column="placed_at")
 verdicts = {}
 for feature in result["features"]:
