@@ -3,13 +3,16 @@ trials, refit on all non-holdout rows and score once on an untouched holdout.
 
 The public API: ``train`` and ``resume`` (``TrainingResult``), ``run_workers`` and ``join``
 (worker processes on one study), the tasks and ``METRICS``, the ``FAMILIES``, the
-``WeightedEnsemble`` final step, and ``TRUSTED_TYPES`` for the skops allow-list.
+``WeightedEnsemble`` final step, ``TRUSTED_TYPES`` for the skops allow-list, and
+``TrainingRuns`` (``workspace.runs``): runs as jobs on a workspace's tables, their models
+stored, and batch prediction.
 """
 
 from studio.training._ensemble import WeightedEnsemble, greedy_weights
 from studio.training._families import FAMILIES, available_families, default_families
 from studio.training._finalize import Member, OutOfFold, TrainingResult
 from studio.training._run import DEFAULT_SECONDS, resume, train
+from studio.training._runs import RunInputs, TrainingRuns, model_reference, recipe_pipeline
 from studio.training._splits import VALIDATIONS, choose_folds, holdout_split, make_folds
 from studio.training._storage import default_storage_url, open_storage, recover_stale_trials
 from studio.training._tasks import DEFAULT_METRICS, METRICS, TASKS, Metric, detect_task
@@ -27,7 +30,9 @@ __all__ = [
     "Member",
     "Metric",
     "OutOfFold",
+    "RunInputs",
     "TrainingResult",
+    "TrainingRuns",
     "WeightedEnsemble",
     "available_families",
     "choose_folds",
@@ -38,7 +43,9 @@ __all__ = [
     "holdout_split",
     "join",
     "make_folds",
+    "model_reference",
     "open_storage",
+    "recipe_pipeline",
     "recover_stale_trials",
     "resume",
     "run_workers",
