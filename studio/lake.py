@@ -5,6 +5,7 @@ stored once and a file never changes after it is written. Each process opens its
 in-memory DuckDB connection and reads the files; there is no shared DuckDB database file.
 """
 
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -13,12 +14,19 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from studio.errors import StudioError
 
 TEMP_MAX_AGE_S = 24 * 3600
+OUTPUT_FORMATS = (".parquet", ".csv")
 
 
 def sql_literal(text: str) -> str:
@@ -69,6 +77,60 @@ def atomic_replace(temp: Path, target: Path) -> None:
     fsync_path(temp)
     os.replace(temp, target)
     fsync_path(target.parent)
+
+
+def output_path(path: Path | str, overwrite: bool, verb: str) -> Path:
+    """``path`` as an absolute output file path (.parquet or .csv) in an existing folder; a
+    one-line error naming the fix otherwise. ``verb`` names the command (apply, predict)."""
+    path = Path(path).expanduser().absolute()
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise StudioError(f"{path.name}: {verb} writes .parquet or .csv; change the file extension")
+    if path.is_dir():
+        raise StudioError(f"{path}: is a folder; give a file path ending in .parquet or .csv")
+    if not path.parent.is_dir():
+        raise StudioError(f"{path.parent}: no such folder; create it first")
+    if path.exists() and not overwrite:
+        raise StudioError(f"{path}: already exists; choose another path, or overwrite it (--overwrite)")
+    return path
+
+
+class OutputFile:
+    """Arrow batches streamed to a temp file beside ``target`` (Parquet or CSV by its
+    extension), renamed over it only when every batch is written: a failure leaves nothing."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+        self.writer: Any = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            csv = self.target.suffix.lower() == ".csv"
+            self.writer = pa_csv.CSVWriter(self.temp, table.schema) if csv else pq.ParquetWriter(self.temp, table.schema)
+        self.writer.write_table(table)
+        self.rows += table.num_rows
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, target: Path, empty: str) -> Iterator["OutputFile"]:
+        """The output being written; ``empty`` is the error when no batch came."""
+        output = cls(target)
+        try:
+            try:
+                yield output
+            finally:
+                if output.writer is not None:
+                    output.writer.close()
+            if output.writer is None:
+                raise StudioError(empty)
+            atomic_replace(output.temp, target)
+        except OSError as exc:
+            reason = f" ({exc.strerror})" if exc.strerror else ""
+            raise StudioError(f"{target.parent}: not writable{reason}; choose a folder you can write to") from None
+        finally:
+            with contextlib.suppress(OSError):
+                output.temp.unlink(missing_ok=True)
 
 
 class Lake:

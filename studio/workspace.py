@@ -26,11 +26,14 @@ if TYPE_CHECKING:
     from studio.models import ModelStore
     from studio.sources import SourceStore
     from studio.tables import TableStore
+    from studio.training import TrainingRuns
 
 MARKER = "workspace.json"
 DEFAULT_WORKSPACE = "workspace"
 # The modules that declare each stage's job kinds (``JOB_KINDS``), imported by name when needed.
-JOB_MODULES = ("studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.features._jobs", "studio.demo._jobs")
+JOB_MODULES = (
+    "studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.features._jobs", "studio.training._jobs", "studio.demo._jobs",
+)
 
 
 def default_root() -> Path:
@@ -176,6 +179,13 @@ class Workspace:
 
         # The allow-list of model artifacts: the base types plus what each stage declares.
         return ModelStore(self.services, trusted=lambda: trusted_types(FEATURE_TYPES, TRAINING_TYPES))
+
+    @cached_property
+    def runs(self) -> "TrainingRuns":
+        """Training runs (jobs with their studies under runs/), batch prediction."""
+        from studio.training import TrainingRuns
+
+        return TrainingRuns(self.root, self.jobs, self.tables, self.features, self.models)
 
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
         return [self.sources, self.datasets, self.features, self.models]

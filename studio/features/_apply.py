@@ -8,8 +8,6 @@ target) to a Parquet or CSV file atomically: the whole table never sits in memor
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,19 +16,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 
 from studio.errors import StudioError
 from studio.features._aggregates import point_in_time_aggregates
 from studio.features._compile import compile_pipeline
 from studio.features._recipe import FeatureRecipe
-from studio.lake import atomic_replace, sql_identifier
+from studio.lake import OutputFile, output_path, sql_identifier
 
 FIT_ROWS = 200_000
 VECTORS_PER_BATCH = 25  # DuckDB vectors of 2,048 rows: ~51k rows per transformed batch
 ROW = "__studio_row"
-OUTPUT_FORMATS = (".parquet", ".csv")
 
 
 def rows_sql(con: duckdb.DuckDBPyConnection, relation: str, recipe: FeatureRecipe | None, sample: int | None = None, seed: int = 0) -> str:
@@ -53,25 +48,6 @@ def sample_frame(con: duckdb.DuckDBPyConnection, relation: str, recipe: FeatureR
     return frame.drop(columns=[ROW])
 
 
-def _check_target(path: Path, overwrite: bool) -> Path:
-    path = Path(path).expanduser().absolute()
-    if path.suffix.lower() not in OUTPUT_FORMATS:
-        raise StudioError(f"{path.name}: apply writes .parquet or .csv; change the file extension")
-    if path.is_dir():
-        raise StudioError(f"{path}: is a folder; give a file path ending in .parquet or .csv")
-    if not path.parent.is_dir():
-        raise StudioError(f"{path.parent}: no such folder; create it first")
-    if path.exists() and not overwrite:
-        raise StudioError(f"{path}: already exists; choose another path, or overwrite it (--overwrite)")
-    return path
-
-
-def _writer(path: Path, suffix: str, schema: pa.Schema) -> Any:
-    if suffix == ".csv":
-        return pa_csv.CSVWriter(path, schema)
-    return pq.ParquetWriter(path, schema)
-
-
 def apply_recipe(
     con: duckdb.DuckDBPyConnection,
     relation: str,
@@ -86,7 +62,7 @@ def apply_recipe(
     fitted on get their cross-fitted values, so a target encoding never sees a row's own label. Returns
     {"path", "rows", "columns", "fitted_on"}."""
     report = progress or (lambda fraction, message: None)
-    target = _check_target(out, overwrite)
+    target = output_path(out, overwrite, "apply")
     columns = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
     if ROW in columns or "file_row_number" in columns:
         raise StudioError("the table has a column named file_row_number (or __studio_row), which apply uses to keep the row order; rename it")
@@ -105,35 +81,17 @@ def apply_recipe(
     cross_fitted = np.asarray(pipeline.fit_transform(fit_rows.drop(columns=[ROW]), fit_rows[recipe.target]), dtype=float)
     fitted_position = pd.Series(np.arange(len(fit_rows)), index=fit_rows[ROW].to_numpy())
     names = [str(n) for n in pipeline.get_feature_names_out()]
-    temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
-    written = 0
-    try:
+    with OutputFile.open(target, "the table has no rows; nothing to apply the features to") as output:
         result = con.execute(rows_sql(con, relation, recipe))
-        writer = None
-        try:
-            while not (batch := result.fetch_df_chunk(VECTORS_PER_BATCH)).empty:
-                values = np.asarray(pipeline.transform(batch.drop(columns=[ROW])), dtype=float)
-                position = fitted_position.reindex(batch[ROW].to_numpy()).to_numpy()
-                fitted = ~np.isnan(position)
-                values[fitted] = cross_fitted[position[fitted].astype(np.int64)]
-                table = pa.table({
-                    **{name: values[:, i] for i, name in enumerate(names)},
-                    recipe.target: pa.array(batch[recipe.target].to_numpy(), type=target_type, from_pandas=True),
-                })
-                writer = writer or _writer(temp, target.suffix.lower(), table.schema)
-                writer.write_table(table)
-                written += len(batch)
-                report(0.25 + 0.7 * min(1.0, written / max(1, total_rows)), f"{written:,} of {total_rows:,} rows")
-        finally:
-            if writer is not None:
-                writer.close()
-        if writer is None:
-            raise StudioError("the table has no rows; nothing to apply the features to")
-        atomic_replace(temp, target)
-    except OSError as exc:
-        reason = f" ({exc.strerror})" if exc.strerror else ""
-        raise StudioError(f"{target.parent}: not writable{reason}; choose a folder you can write to") from None
-    finally:
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+        while not (batch := result.fetch_df_chunk(VECTORS_PER_BATCH)).empty:
+            values = np.asarray(pipeline.transform(batch.drop(columns=[ROW])), dtype=float)
+            position = fitted_position.reindex(batch[ROW].to_numpy()).to_numpy()
+            fitted = ~np.isnan(position)
+            values[fitted] = cross_fitted[position[fitted].astype(np.int64)]
+            output.write(pa.table({
+                **{name: values[:, i] for i, name in enumerate(names)},
+                recipe.target: pa.array(batch[recipe.target].to_numpy(), type=target_type, from_pandas=True),
+            }))
+            report(0.25 + 0.7 * min(1.0, output.rows / max(1, total_rows)), f"{output.rows:,} of {total_rows:,} rows")
+    written = output.rows
     return {"path": str(target), "rows": written, "columns": [*names, recipe.target], "fitted_on": len(fit_rows)}

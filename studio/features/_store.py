@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from studio import meta
 from studio.errors import NotFound, StudioError
-from studio.features._apply import apply_recipe, sample_frame
+from studio.features._apply import ROW, apply_recipe, rows_sql, sample_frame
 from studio.features._diff import diff_recipes
 from studio.features._online import OnlineTableStore, materialize, online_table_name, parse_as_of
 from studio.features._proof import prove_features
@@ -283,6 +283,13 @@ class FeatureRecipeStore(VersionedStore[RecipeVersion]):
         found = self._table(table, version)
         with self.connect(recipe) as (con, _read):
             return sample_frame(con, self.relation(found), recipe if recipe and recipe.aggregates else None, rows, seed)
+
+    def rows(self, table: TableVersion, recipe: FeatureRecipe, columns: list[str]) -> pd.DataFrame:
+        """Every row of a table version (in file order) with only ``columns``: the table's own
+        and the recipe's aggregates, computed point in time in DuckDB. What training reads."""
+        with self.connect(recipe) as (con, _read):
+            selected = ", ".join(sql_identifier(column) for column in columns)
+            return con.execute(f"SELECT {selected} FROM ({rows_sql(con, self.relation(table), recipe)}) ORDER BY {ROW}").df()
 
     def apply(
         self, recipe: FeatureRecipe, table: str, out: Path | str, version: int | None = None, overwrite: bool = False, context: JobContext | None = None,
