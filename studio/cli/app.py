@@ -25,13 +25,19 @@ def init(workspace_dir: Path | None, as_json: bool) -> None:
 
 @click.command()
 @workspace_option
+@click.option("--train-seconds", type=click.FloatRange(min=0), default=None,
+              help="Budget of the demo model's training run (default: the demo's two minutes); 0 skips it.")
 @json_option
-def demo(workspace_dir: Path | None, as_json: bool) -> None:
-    """Build the demo workspace: food delivery data from several messy sources, consolidated into datasets."""
-    from studio.demo import build_demo
+def demo(workspace_dir: Path | None, train_seconds: float | None, as_json: bool) -> None:
+    """Build the demo workspace: food delivery data from several messy sources, consolidated into
+    datasets, a proved feature recipe, and a delivery-time model trained from it."""
+    from studio.demo import build_demo, submit_demo_training
 
     workspace = Workspace.init(workspace_dir)
-    result = build_demo(workspace, progress=progress_printer(as_json))
+    progress = progress_printer(as_json)
+    result = build_demo(workspace, progress=progress)
+    run = None if train_seconds == 0 else submit_demo_training(workspace, train_seconds)
+    result["models"] = [workspace.runs.wait(run, progress)] if run is not None else []
     emit(as_json, result, demo_text(result))
 
 
@@ -45,6 +51,10 @@ def demo_text(result: dict[str, Any]) -> str:
         verdicts = ", ".join(f"{count} {verdict}" for verdict, count in (recipe["verdicts"] or {}).items())
         lines.append(f"  features {recipe['name']:<21} v{recipe['version']}  target {recipe['target']}; proof: {verdicts or 'none'}")
     lines += [f"  online  {t['name']:<22} v{t['version']}  {t['rows']:>9,} {plural(t['rows'], 'value')}" for t in result.get("online_tables", [])]
+    lines += [
+        f"  model   {m['model']:<22} v{m['version']}  run {m['run']}: holdout {m['metric']} {m['holdout_score']:.4g} after {m['trials']:,} {plural(m['trials'], 'trial')}"
+        for m in result.get("models", [])
+    ]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -57,10 +67,13 @@ def app(workspace_dir: Path | None, port: int, with_demo: bool) -> None:
     if not APP_FILE.exists():
         raise StudioError(f"{APP_FILE} not found; run `studio app` from a clone installed with `pip install -e .`")
     workspace = Workspace.init(workspace_dir)
-    if with_demo and not workspace.sources.list():
-        from studio.demo import build_demo
+    if with_demo:
+        from studio.demo import build_demo, submit_demo_training
 
-        build_demo(workspace, progress=progress_printer(False))
+        if not workspace.sources.list():
+            build_demo(workspace, progress=progress_printer(False))
+        if submit_demo_training(workspace) is not None:
+            click.echo("the demo model is training in the background: watch it on the Train page", err=True)
     click.echo(f"studio on http://localhost:{port}  (workspace {workspace.root})", err=True)
     env = {**os.environ, "STUDIO_WORKSPACE": str(workspace.root)}
     # components.server: Streamlit with its old pages/ folder rule off (deep links on a fresh server).

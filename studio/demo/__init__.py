@@ -1,4 +1,6 @@
-"""The demo world: ``studio demo`` builds a workspace that shows everything the studio does."""
+"""The demo world: ``studio demo`` builds a workspace that shows everything the studio does:
+``build_demo`` makes its data, datasets and feature recipe (under a minute), and
+``submit_demo_training`` queues the training of its model as a job the user can watch."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -6,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from studio.datasets import Recipe
 from studio.demo._features import RECIPE_NAME, build_features
 from studio.demo._recipes import DEMO_RECIPES
+from studio.demo._training import MODEL_NAME, submit_demo_training
 from studio.demo._world import restaurant_truth, write_demo_files
 
 if TYPE_CHECKING:
@@ -47,4 +50,4 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     return {"workspace": str(workspace.root), "sources": added, "datasets": built, **features}
 
 
-__all__ = ["DEMO_RECIPES", "build_demo", "restaurant_truth", "write_demo_files"]
+__all__ = ["DEMO_RECIPES", "MODEL_NAME", "build_demo", "restaurant_truth", "submit_demo_training", "write_demo_files"]

@@ -8,6 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from studio.settings import Settings
 from studio import Workspace
+from studio.jobs import FINISHED, SUCCEEDED
+from tests.unit.test_jobs import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILES = {path.stem: path.relative_to(ROOT).as_posix() for path in (ROOT / "pages").glob("*/*.py")}
@@ -49,9 +51,15 @@ def test_overview_on_an_empty_workspace_loads_the_demo(app_workspace):
     assert not app.exception
     # While the build runs the button waits (a second click would build it twice).
     assert next(b for b in app.button if b.label == "Load the demo data").disabled
+    build = app_workspace.jobs.list()[0]
+    assert wait_for(app_workspace, build.id, FINISHED, timeout=120).status == SUCCEEDED
+    # The demo's model trains in a run of its own, queued by the build, to watch on the Train page.
+    runs = app_workspace.runs.list()
+    assert [(r.params["model"], r.params["recipe"], r.params["table"]) for r in runs] == [("delivery_time", "delivery_time", "delivery_training")]
+    assert build.id < runs[0].id and app_workspace.jobs.get(build.id).result["training_run"] == runs[0].id
+    app_workspace.jobs.cancel(runs[0].id)  # its training is the demo test's to see through
     wait_jobs(app_workspace)
     app.run()
-    assert [j.kind for j in app_workspace.jobs.list()] == ["demo.build"]
     assert app.metric[0].label == "Sources" and app.metric[0].value == "4"
     assert app.metric[2].label == "Datasets" and app.metric[2].value == "6"  # 4 recipes, 2 with members tables
     assert "Inspect each source's profile" in texts(app)

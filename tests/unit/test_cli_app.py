@@ -46,7 +46,7 @@ def test_demo_builds_its_sources_and_datasets(tmp_path):
     """One build of the demo (a few seconds): its JSON is pinned like every command's, and what
     it made is in the workspace."""
     ws = tmp_path / "ws"
-    document = cli_json("demo", "--workspace", ws)
+    document = cli_json("demo", "--train-seconds", "20", "--workspace", ws)
     assert shape(document) == sorted(DEMO_JSON)
     assert [s["name"] for s in document["sources"]] == DEMO_SOURCES
     assert [d["dataset"] for d in document["datasets"]] == DEMO_DATASETS
@@ -56,11 +56,16 @@ def test_demo_builds_its_sources_and_datasets(tmp_path):
     assert {d["dataset"]: d["rows_out"] for d in document["datasets"]}.items() <= datasets.items()
     assert [(f["name"], f["version"]) for f in document["features"]] == [("delivery_time", 1)]
     assert [(t["name"], t["version"]) for t in document["online_tables"]] == [("delivery_time_online", 1)]
+    [model] = document["models"]
+    assert (model["model"], model["version"], model["task"], model["metric"]) == ("delivery_time", 1, "regression", "rmse")
+    stored = cli_json("models", "show", "delivery_time", "--workspace", ws)
+    assert stored["origin"]["feature_recipe"]["recipe"] == "delivery_time" and stored["origin"]["run"] == model["run"]
     lines = demo_text(document).splitlines()
-    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS) + 2
+    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS) + 3
+    assert lines[-1].startswith(f"  model   {'delivery_time':<22} v1  run {model['run']}: holdout rmse ")
     verdicts = document["features"][0]["verdicts"]
-    assert lines[-2] == f"  features {'delivery_time':<21} v1  target delivery_minutes; proof: {verdicts['accept']} accept, {verdicts['warn']} warn, {verdicts['reject']} reject"
-    assert lines[-1] == f"  online  {'delivery_time_online':<22} v1  {document['online_tables'][0]['rows']:>9,} values"
+    assert lines[-3] == f"  features {'delivery_time':<21} v1  target delivery_minutes; proof: {verdicts['accept']} accept, {verdicts['warn']} warn, {verdicts['reject']} reject"
+    assert lines[-2] == f"  online  {'delivery_time_online':<22} v1  {document['online_tables'][0]['rows']:>9,} values"
     orders = document["sources"][0]["rows"]
     assert lines[1] == f"  source  {'orders':<22} v1  {orders:>9,} rows"
 
