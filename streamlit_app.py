@@ -25,7 +25,10 @@ navigation = st.navigation(
             st.Page("pages/data/consolidate.py", title="Consolidate", icon=":material/merge:"),
             st.Page("pages/data/datasets.py", title="Datasets", icon=":material/table_view:"),
         ],
-        "Models": [st.Page("pages/models/features.py", title="Features", icon=":material/tune:")],
+        "Models": [
+            st.Page("pages/models/features.py", title="Features", icon=":material/tune:"),
+            st.Page("pages/models/train.py", title="Train", icon=":material/model_training:"),
+        ],
         "Operations": [
             st.Page("pages/operations/jobs.py", title="Jobs", icon=":material/pending_actions:"),
             st.Page("pages/operations/settings.py", title="Settings", icon=":material/settings:"),

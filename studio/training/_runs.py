@@ -40,6 +40,7 @@ from studio.models import ModelStore, ModelVersion, input_expectations, input_si
 from studio.tables import TableStore, TableVersion
 from studio.training._finalize import TrainingResult
 from studio.training._families import resolve_families
+from studio.training._progress import StudyProgress, parameter_importances, progress_of
 from studio.training._predict import READERS, batches, file_relation, predict_batches
 from studio.training._run import resume, train
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, counted
@@ -420,6 +421,24 @@ class TrainingRuns:
         """The run's job and the jobs that resumed it, oldest first."""
         resumed = [j for j in self.jobs.list(limit=10_000) if j.kind == RESUME_KIND and j.params.get("run") == run]
         return [self.get(run), *reversed(resumed)]
+
+    def study(self, run: int) -> optuna.Study | None:
+        """The run's study, or None before its search has begun."""
+        if not (self.run_dir(run) / "study.db").exists():
+            return None
+        quiet_optuna()
+        return optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir(run))))
+
+    def progress(self, run: int) -> StudyProgress | None:
+        """The run's search as plain data (trials, best so far, budget), or None before it began."""
+        study = self.study(run)
+        return None if study is None else progress_of(study)
+
+    def importances(self, run: int, family: str) -> dict[str, float]:
+        """How much each of ``family``'s parameters moved the run's scores (empty when too few
+        of its trials have finished)."""
+        study = self.study(run)
+        return {} if study is None else parameter_importances(study, family)
 
     def show(self, run: int) -> dict[str, Any]:
         """A run: its spec, status and result (of its latest job), and its trials by state."""
