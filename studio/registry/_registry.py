@@ -259,7 +259,7 @@ class Registry:
         actor = checked_actor(actor)
         model = self.models.get(name, version)
         spec = suite_spec(model, suite)
-        reference = self._reference(model)
+        reference = self._reference(model, spec)
         tests = run_gate(self.models, model, reference, spec)
         with self._locked(model) as connection:
             return self._store_run(connection, model, reference, tests, spec, actor)
@@ -292,7 +292,7 @@ class Registry:
                 test_run=last.id if last else None,
             )
         spec = suite_spec(model, suite)
-        reference = self._reference(model, before.get(PRODUCTION))
+        reference = self._reference(model, spec, before.get(PRODUCTION))
         tests = run_gate(self.models, model, reference, spec)
         passed = suite_passed(tests)
         action = PROMOTE if passed else OVERRIDE if reason else BLOCKED
@@ -315,8 +315,11 @@ class Registry:
             overridden=action == OVERRIDE, reason=reason, test_run=run.id,
         )
 
-    def _reference(self, model: ModelVersion, production: int | None = None) -> ModelVersion | None:
-        """The production version to compare ``model`` with (None: none, or ``model`` itself)."""
+    def _reference(self, model: ModelVersion, spec: SuiteSpec, production: int | None = None) -> ModelVersion | None:
+        """The production version to compare ``model`` with (None: none, ``model`` itself, or
+        the suite has no no-regression test)."""
+        if spec.no_regression is None:
+            return None
         if production is None:
             production = self.aliases(model.name).get(PRODUCTION)
         if production is None or production == model.version:
