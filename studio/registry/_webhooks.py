@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import http.client
 import json
 import threading
 import time
@@ -93,7 +94,7 @@ def post(url: str, body: bytes, *, timeout: float, attempts: int, backoff: float
             status, error = failure.code, f"HTTP {failure.code}"
             if failure.code < 500 and failure.code != 429:
                 break
-        except (urllib.error.URLError, OSError, ValueError) as failure:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as failure:
             status, error = None, str(getattr(failure, "reason", failure)) or type(failure).__name__
         if tried < attempts:
             time.sleep(backoff * 2 ** (tried - 1))
