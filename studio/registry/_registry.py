@@ -45,6 +45,7 @@ from studio.registry._audit import (
     tests_summary,
     write_entry,
 )
+from studio.registry._compare import compare_versions
 from studio.registry._gate import PromotionResult, TestRun, run_gate, suite_spec
 from studio.registry._webhooks import Webhooks
 from studio.versioned import AssetRef, Dependent, StoreServices
@@ -139,6 +140,12 @@ class Registry:
                 out[role] = used
         out["run"] = origin.get("run")
         return out
+
+    def compare(self, name: str, a: int, b: int) -> dict[str, Any]:
+        """Versions ``a`` and ``b`` side by side: recorded info (metrics, parameters), newest test
+        results, lineage, aliases, tags, description, archive and artifact."""
+        left, right = self.version(name, a), self.version(name, b)
+        return compare_versions(left, right, self.lineage(name, a), self.lineage(name, b))
 
     def audit(self, name: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         """The audit log, newest first: every model's, or one model's (also after it was deleted,

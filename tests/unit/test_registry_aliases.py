@@ -1,7 +1,7 @@
 """Registry aliases, notes and archive (studio/registry/_registry.py): set, move and clear an
 alias, which version is production, tags and descriptions, archived versions that cannot get
-an alias, lineage from the version's origin, aliases that block deleting their model, and alias
-moves from several processes at once that stay serialized."""
+an alias, lineage from the version's origin, two versions compared side by side, aliases that block
+deleting their model, and alias moves from several processes at once that stay serialized."""
 
 import multiprocessing
 
@@ -128,3 +128,26 @@ def test_alias_moves_from_several_processes_stay_serialized(workspace):
     with workspace.engine.connect() as connection:
         stack = alias_stack(connection, workspace.models.get("churn").asset_id, "staging")
     assert stack[-1] == workspace.registry.holder("churn", "staging") == moves[-1].version
+
+
+def test_two_versions_side_by_side(workspace):
+    first, _ = workspace.models.register(
+        "eta", register(workspace).path.read_bytes(),
+        {"task": "binary", "target": "y", "metric": "roc_auc", "scores": {"holdout": 0.98, "cv": 0.97}, "params": {"C": 1.0}, "signature": {"columns": []}},
+        {"kind": "training_run", "run": "eta-1"},
+    )
+    second, _ = workspace.models.register(
+        "eta", register(workspace, "worse").path.read_bytes(),
+        {"task": "binary", "target": "y", "metric": "roc_auc", "scores": {"holdout": 0.96, "cv": 0.97}, "params": {"C": 1.0, "l1_ratio": 0.5}},
+        {"kind": "training_run", "run": "eta-2"},
+    )
+    workspace.registry.tag("eta", 2, {"owner": "ann"})
+    workspace.registry.validate("eta", 1, suite={"latency": False, "no_regression": False})
+    side = workspace.registry.compare("eta", 1, 2)
+    differing = {row["key"]: (row["a"], row["b"]) for row in side["info"] if row["differs"]}
+    assert differing == {"scores.holdout": (0.98, 0.96), "params.l1_ratio": (None, 0.5)}
+    assert "signature" not in {row["key"].split(".")[0] for row in side["info"]}
+    assert [(row["name"], row["a"]["passed"], row["b"]) for row in side["tests"]] == [("suite", False, None)]  # no holdout kept
+    assert (side["lineage"]["a"]["run"], side["lineage"]["b"]["run"]) == ("eta-1", "eta-2")
+    assert side["notes"]["tags"] == {"a": {}, "b": {"owner": "ann"}} and side["versions"] == [1, 2]
+    assert side["artifact"]["a"]["content_hash"] == first.content_hash != second.content_hash
