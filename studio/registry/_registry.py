@@ -266,7 +266,7 @@ class Registry:
         actor = checked_actor(actor)
         model = self.models.get(name, version)
         spec = suite_spec(model, suite)
-        reference = self._reference(model, spec)
+        reference = self._reference(model, spec, self.aliases(model.name).get(PRODUCTION))
         tests = run_gate(self.models, model, reference, spec)
         with self._locked(model) as connection:
             return self._store_run(connection, model, reference, tests, spec, actor)
@@ -307,7 +307,8 @@ class Registry:
             now = self._aliases(connection, model.asset_id)
             for moved in dict.fromkeys([alias, PRODUCTION]):
                 if now.get(moved) != before.get(moved):
-                    raise StudioError(f"{moved} of model {model.name} moved to v{now.get(moved)} while the tests ran; promote again")
+                    change = "was cleared" if now.get(moved) is None else f"moved to v{now[moved]}"
+                    raise StudioError(f"{moved} of model {model.name} {change} while the tests ran; promote again")
             run = self._store_run(connection, model, reference, tests, spec, actor)
             if action != BLOCKED:
                 self._refuse_archived(connection, model)
@@ -322,14 +323,10 @@ class Registry:
             overridden=action == OVERRIDE, reason=reason, test_run=run.id,
         )
 
-    def _reference(self, model: ModelVersion, spec: SuiteSpec, production: int | None = None) -> ModelVersion | None:
-        """The production version to compare ``model`` with (None: none, ``model`` itself, or
-        the suite has no no-regression test)."""
-        if spec.no_regression is None:
-            return None
-        if production is None:
-            production = self.aliases(model.name).get(PRODUCTION)
-        if production is None or production == model.version:
+    def _reference(self, model: ModelVersion, spec: SuiteSpec, production: int | None) -> ModelVersion | None:
+        """The production version to compare ``model`` with: None when there is none, it is
+        ``model`` itself, or the suite has no no-regression test."""
+        if spec.no_regression is None or production is None or production == model.version:
             return None
         return self.models.get(model.name, production)
 

@@ -1,7 +1,8 @@
 """Gated promotion and rollback (studio/registry/_registry.py, _gate.py): the suite runs on the
 version's holdout with production as the reference, a worse challenger is blocked by the
 no-regression test and a good one passes, a written reason overrides a failure (audited), the
-result is the CLI's JSON, and rollback steps back one version per call."""
+result is the CLI's JSON, a promotion whose reference moved while its tests ran is refused, and
+rollback steps back one version per call."""
 
 import json
 
@@ -128,3 +129,24 @@ def test_rollback_refuses_an_archived_version(workspace):
     with pytest.raises(StudioError, match="model churn v1 is archived, so it cannot get an alias; unarchive it first"):
         workspace.registry.rollback("churn", "staging")
     assert workspace.registry.holder("churn", "staging") == 2
+
+
+def test_a_promotion_is_refused_when_production_moved_while_its_tests_ran(workspace, monkeypatch):
+    from studio.registry import _registry
+
+    register(workspace), register(workspace, "good_too")
+    real = _registry.run_gate
+    calls = []
+
+    def racing(models, candidate, reference, spec):
+        calls.append(candidate.version)
+        if len(calls) == 1:  # another promotion lands while this one's suite runs
+            workspace.registry.promote("churn", 2)
+        return real(models, candidate, reference, spec)
+
+    monkeypatch.setattr(_registry, "run_gate", racing)
+    with pytest.raises(StudioError, match="production of model churn moved to v2 while the tests ran; promote again"):
+        workspace.registry.promote("churn", 1)
+    assert workspace.registry.holder("churn") == 2
+    assert [e.action for e in workspace.registry.audit("churn")] == ["promote"]  # the refused one left nothing
+    assert workspace.registry.tests("churn", 1) is None
