@@ -12,6 +12,7 @@ from studio.errors import NotFound
 from studio.registry import checked_alias
 from studio.registry._audit import alias_stack
 from tests.helpers.registry_models import register
+from tests.helpers.servers import fresh_database
 
 
 def test_an_alias_is_set_moved_and_cleared(workspace):
@@ -114,7 +115,11 @@ def _move_aliases(root: str, versions: list[int]) -> None:
         registry.set_alias("churn", number, "staging", actor=f"worker {number}")
 
 
-def test_alias_moves_from_several_processes_stay_serialized(workspace):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_alias_moves_from_several_processes_stay_serialized(backend, tmp_path, request, monkeypatch):
+    if backend == "postgresql":  # through STUDIO_DB_URL, which the worker processes inherit
+        monkeypatch.setenv("STUDIO_DB_URL", fresh_database(request.getfixturevalue("postgres_url"), f"alias_{tmp_path.name[-12:]}"))
+    workspace = Workspace.init(tmp_path / "ws")
     for kind in ("good", "good_too", "worse"):
         register(workspace, kind)
     plans = [[1, 2, 3, 1, 2], [3, 1, 2, 3, 1], [2, 3, 1, 2, 3]]
