@@ -14,6 +14,7 @@ import atexit
 import dataclasses
 import http.client
 import json
+import logging
 import threading
 import time
 import urllib.error
@@ -34,6 +35,7 @@ ATTEMPTS = 3
 MAX_TIMEOUT_S, MAX_ATTEMPTS = 60.0, 10
 BACKOFF_S = 0.5
 DRAIN_S = 5.0
+log = logging.getLogger(__name__)
 MAX_URL = 2000
 
 _in_flight: set[threading.Thread] = set()
@@ -142,8 +144,13 @@ class Webhooks:
 
     def notify(self, event: dict[str, Any]) -> int:
         """Start posting ``event`` (its ``event`` key names it) to every webhook that wants it,
-        each in a background thread; returns at once with how many were started."""
-        wanted = [hook for hook in self.list() if hook.wants(event["event"])]
+        each in a background thread; returns at once with how many were started. It never
+        raises for the metadata DB: the change it reports has committed already."""
+        try:
+            wanted = [hook for hook in self.list() if hook.wants(event["event"])]
+        except sa.exc.SQLAlchemyError as error:
+            log.warning("registry event %s not posted: the webhooks could not be read (%s)", event["event"], error)
+            return 0
         if not wanted:
             return 0
         body = json.dumps(event, default=str).encode()
@@ -157,6 +164,8 @@ class Webhooks:
     def _deliver(self, hook: Webhook, body: bytes, event: str) -> None:
         try:
             outcome = post(hook.url, body, timeout=hook.timeout_s, attempts=hook.attempts, backoff=self.backoff, event=event)
+            if not outcome["ok"]:
+                log.warning("webhook %s: %s not delivered after %d attempts (%s)", hook.url, event, outcome["attempts"], outcome["error"])
             try:
                 with self.engine.begin() as connection:
                     connection.execute(sa.update(meta.webhooks).where(meta.webhooks.c.id == hook.id).values(last_delivery=outcome))
