@@ -69,6 +69,14 @@ def checked_url(url: str) -> str:
     return url
 
 
+def shown(url: str) -> str:
+    """The URL without its path, query and credentials, for logs: a webhook's path often holds
+    a secret token (chat tools, CI triggers)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}/..."
+
+
 def checked_events(events: Sequence[str] | None) -> list[str] | None:
     if events is None:
         return None
@@ -80,7 +88,7 @@ def checked_events(events: Sequence[str] | None) -> list[str] | None:
 
 
 def post(url: str, body: bytes, *, timeout: float, attempts: int, backoff: float, event: str) -> dict[str, Any]:
-    """POST ``body`` until it is accepted (2xx/3xx) or ``attempts`` run out; the outcome."""
+    """POST ``body`` until the receiver accepts it or ``attempts`` run out; the outcome."""
     status: int | None = None
     error: str | None = None
     tried = 0
@@ -165,7 +173,7 @@ class Webhooks:
         try:
             outcome = post(hook.url, body, timeout=hook.timeout_s, attempts=hook.attempts, backoff=self.backoff, event=event)
             if not outcome["ok"]:
-                log.warning("webhook %s: %s not delivered after %d attempts (%s)", hook.url, event, outcome["attempts"], outcome["error"])
+                log.warning("webhook %d (%s): %s not delivered after %d attempts (%s)", hook.id, shown(hook.url), event, outcome["attempts"], outcome["error"])
             try:
                 with self.engine.begin() as connection:
                     connection.execute(sa.update(meta.webhooks).where(meta.webhooks.c.id == hook.id).values(last_delivery=outcome))
