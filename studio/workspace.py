@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from studio.datasets import DatasetStore, ReviewStore
     from studio.features import FeatureRecipeStore
     from studio.models import ModelStore
+    from studio.registry import Registry
     from studio.sources import SourceStore
     from studio.tables import TableStore
     from studio.training import TrainingRuns
@@ -187,12 +188,21 @@ class Workspace:
 
         return TrainingRuns(self.root, self.jobs, self.tables, self.features, self.models)
 
+    @cached_property
+    def registry(self) -> "Registry":
+        """Aliases, gated promotion, rollback, archive, audit and webhooks over the models."""
+        from studio.registry import Registry
+
+        return Registry(self.services, self.models)
+
     def _versioned_stores(self) -> list[VersionedStore[Any]]:
         return [self.sources, self.datasets, self.features, self.models]
 
     def dependents(self, ref: AssetRef, connection: sa.Connection) -> list[Dependent]:
-        """Everything any store keeps that refers to ``ref`` (each store answers for its own)."""
-        return [dependent for store in self._versioned_stores() for dependent in store.dependents_of(ref, connection)]
+        """Everything any store keeps that refers to ``ref`` (each store answers for its own;
+        the registry for the aliases that point into a model)."""
+        answering: list[Any] = [*self._versioned_stores(), self.registry]
+        return [dependent for store in answering for dependent in store.dependents_of(ref, connection)]
 
     def summary(self) -> dict[str, Any]:
         """Counts for the overview: what the workspace holds."""

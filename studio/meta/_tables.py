@@ -99,3 +99,77 @@ consolidation_recipes = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.UniqueConstraint("name_key", name="uq_consolidation_recipes_name_key"),
 )
+
+# The registry (studio/registry/): what happens to model versions once they exist. Aliases,
+# notes and test runs belong to a model (they go when it is deleted); the audit log does not
+# (who promoted what stays on record after the model is gone).
+model_aliases = sa.Table(
+    "model_aliases",
+    metadata,
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("alias", sa.String(40), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# What may change about an immutable version: its description, tags and whether it is archived.
+model_version_notes = sa.Table(
+    "model_version_notes",
+    metadata,
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# Every run of the ML test suite on a version (by a promotion or a validation).
+model_test_runs = sa.Table(
+    "model_test_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("reference_version", sa.Integer),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("tests", sa.JSON, nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("ix_model_test_runs_asset_version", "asset_id", "version"),
+)
+
+# The audit log: one row per promotion (passed, overridden or blocked), rollback, alias change
+# and (un)archive. ``asset_id`` has no foreign key on purpose: rows outlive the model.
+registry_audit = sa.Table(
+    "registry_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("asset_id", sa.Integer, nullable=False, index=True),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("model_key", sa.String(200), nullable=False, index=True),
+    sa.Column("version", sa.Integer),
+    sa.Column("alias", sa.String(40)),
+    sa.Column("previous_version", sa.Integer),
+    sa.Column("reason", sa.Text),
+    sa.Column("tests", sa.JSON),
+)
+
+# Where registry events are POSTed (JSON): ``events`` None means every event; each POST may take
+# ``timeout_s`` and is tried up to ``attempts`` times.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", sa.JSON),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("timeout_s", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_delivery", sa.JSON),
+    sa.UniqueConstraint("url", name="uq_webhooks_url"),
+)
