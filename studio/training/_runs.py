@@ -15,9 +15,11 @@ holdout rows, and its lineage (run, table version, recipe version).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import platform
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -117,6 +119,20 @@ def model_reference(reference: str) -> tuple[str, int | None]:
     return name, int(digits)
 
 
+def study_ready(run_dir: Path) -> bool:
+    """Whether a run's study exists in its folder's storage. Opening the storage before the
+    run has created it would race the creation of its tables (and could fail the run), so
+    readers look first, read-only."""
+    path = run_dir / "study.db"
+    if not path.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as connection:
+            return connection.execute("SELECT 1 FROM studies WHERE study_name = ?", (STUDY,)).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
 def _packages() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for package in PACKAGES:
@@ -152,8 +168,8 @@ class _StudyWatch:
     def _loop(self) -> None:
         study: optuna.Study | None = None
         while not self.stop.wait(WATCH_SECONDS):
-            if not (self.run_dir / "study.db").exists():
-                continue  # the run creates it (opening it here first would race its creation)
+            if study is None and not study_ready(self.run_dir):
+                continue
             try:
                 study = study or optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir)))
                 self._report(study)
@@ -251,7 +267,7 @@ class TrainingRuns:
         job = self.get(run)
         if any(j.active for j in self.jobs_of(run)):
             raise StudioError(f"run {run} is still {job.status}; wait for it, or cancel it first (`studio runs cancel {run}`)")
-        if not (self.run_dir(run) / "study.db").exists():
+        if not study_ready(self.run_dir(run)):
             raise StudioError(f"run {run} has no study yet (it stopped before its search began); train again")
         _check_settings("auto", None, trials, seconds, None, workers, self.jobs.slot_limit())
         params = {"run": run, "seconds": seconds, "trials": trials, "workers": workers, "started": time.time() if started is None else started}
@@ -336,7 +352,7 @@ class TrainingRuns:
         trials the study holds then."""
         if storage is None:
             self.get(run)
-            if not (self.run_dir(run) / "study.db").exists():
+            if not study_ready(self.run_dir(run)):
                 raise StudioError(f"run {run} has no study yet; start the worker once the run is searching (`studio runs show {run}`)")
         url = storage or default_storage_url(self.run_dir(run))
         join(url, STUDY, index)
@@ -430,7 +446,7 @@ class TrainingRuns:
             "jobs": [{"id": j.id, "kind": j.kind, "status": j.status, "duration_s": j.duration_s} for j in jobs],
             "trials": {}, "best_score": None,
         }  # fmt: skip
-        if (self.run_dir(run) / "study.db").exists():
+        if study_ready(self.run_dir(run)):
             quiet_optuna()
             study = optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir(run))))
             trials = study.get_trials(deepcopy=False)
