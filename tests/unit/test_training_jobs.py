@@ -79,6 +79,10 @@ def test_the_stored_model_keeps_what_later_stages_read(trained):
     ]
     assert set(version.expectations["columns"]) == {"city", "distance", "items"}
     assert version.origin["feature_recipe"]["recipe"] == "lateness" and version.origin["dataset"]["version"] == 1
+    with pytest.raises(StudioError, match="late v1"):
+        workspace.sources.delete("orders")  # the model's training data
+    with pytest.raises(StudioError, match="late v1"):
+        workspace.features.delete("lateness")
     holdout = workspace.models.holdout(version)
     assert list(holdout.columns) == ["city", "distance", "items", "late"] and 0.1 * len(frame) < len(holdout) < 0.35 * len(frame)
     pipeline = workspace.models.load(version)
