@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.metadata
+import os
 import platform
+import signal
 import sqlite3
 import threading
 import time
@@ -131,6 +133,20 @@ def study_ready(run_dir: Path) -> bool:
             return connection.execute("SELECT 1 FROM studies WHERE study_name = ?", (STUDY,)).fetchone() is not None
     except sqlite3.Error:
         return False
+
+
+def stop_worker_processes() -> None:
+    """Kill this process's child processes: the worker processes of a run whose job is being
+    cancelled (the job's process exits at once; its workers must not search on)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if parent == me:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
 
 
 def _packages() -> dict[str, str]:
@@ -297,6 +313,7 @@ class TrainingRuns:
         budget = _remaining(seconds, started)
         factory = functools.partial(recipe_pipeline, inputs.recipe.to_json(), task)
         context.progress(0.04, f"training a {task} model on {len(frame):,} rows ({inputs.validation} validation)")
+        context.on_cancel.append(stop_worker_processes)
         with _StudyWatch(run_dir, context.progress, trials, budget, time.time()):
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
@@ -313,6 +330,7 @@ class TrainingRuns:
         storage = default_storage_url(self.run_dir(run))
         budget = _remaining(seconds, started)
         context.progress(0.02, f"resuming run {run}")
+        context.on_cancel.append(stop_worker_processes)
         with _StudyWatch(self.run_dir(run), context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
             result = resume(storage, STUDY, seconds=budget, trials=trials, workers=workers)
         return self._store(context, params["model"], inputs, result, started, run)

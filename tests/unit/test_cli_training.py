@@ -1,14 +1,21 @@
-"""``studio train``, ``predict``, ``runs`` and ``models`` as a user runs them: the run is a job
-that the command waits for; --timeout bounds the whole command; a cancelled run resumes; bad
-input is one ``error:`` line with nothing submitted or written."""
+"""``studio train``, ``predict``, ``runs``, ``models`` and ``worker`` as a user runs them: the
+run is a job that the command waits for; --timeout bounds the whole command; a cancelled run
+resumes, and its worker processes stop with it; a worker joins a running run; bad input is
+one ``error:`` line with nothing submitted or written."""
 
+import os
+from pathlib import Path
+
+import optuna
 import pandas as pd
 import pytest
 
 from studio import Workspace
-from studio.jobs import CANCELLED
+from studio.jobs import CANCELLED, FAILED, SUCCEEDED
+from studio.training import open_storage
+from studio.training._runs import study_ready
 from tests.unit.test_cli import assert_one_error_line, cli, cli_json
-from tests.unit.test_jobs import wait_until
+from tests.unit.test_jobs import wait_for, wait_until
 from tests.unit.test_training_jobs import RESULT_KEYS, orders
 
 
@@ -71,3 +78,38 @@ def test_a_cancelled_run_resumes_to_a_model(shop):
     shown = cli_json("runs", "show", run, "--workspace", ws)
     assert shown["status"] == "succeeded" and [j["status"] for j in shown["jobs"]] == ["cancelled", "succeeded"]
     assert "RUNNING" not in shown["trials"] and sum(shown["trials"].values()) == done + 1
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_cancelling_a_run_stops_its_worker_processes(shop):
+    ws, _path = shop
+    workspace = Workspace.open(ws)
+    run = workspace.runs.submit("orders", "late", seconds=300, families=["linear"], workers=2, model="parallel")
+    study = workspace.runs.run_dir(run)
+    wait_until(lambda: workspace.runs.show(run)["trials"].get("COMPLETE", 0) >= 2, timeout=120)
+    trials = optuna.load_study(study_name="run", storage=open_storage(f"sqlite:///{study / 'study.db'}")).trials
+    pids = {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs}
+    assert len(pids) == 2 and workspace.jobs.get(run).worker_pid not in pids
+    job, answer = workspace.jobs.cancel_and_wait(run, timeout_s=30)
+    assert (job.status, answer) == (CANCELLED, "cancelled")
+    wait_until(lambda: not any(_alive(pid) for pid in pids), timeout=30)
+
+
+def test_a_worker_joins_a_running_run(shop):
+    ws, _path = shop
+    workspace = Workspace.open(ws)
+    run = workspace.runs.submit("orders", "late", seconds=45, families=["linear", "lightgbm"], model="joined")
+    wait_until(lambda: study_ready(workspace.runs.run_dir(run)), timeout=120)
+    joined = cli("worker", "--run", run, "--workspace", ws)
+    assert f"run {run}: this worker is done" in joined.stderr
+    job = wait_for(workspace, run, (SUCCEEDED, FAILED), timeout=120)
+    assert job.status == SUCCEEDED, job.error
+    trials = optuna.load_study(study_name="run", storage=open_storage(f"sqlite:///{workspace.runs.run_dir(run) / 'study.db'}")).trials
+    assert {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs} == {job.worker_pid, os.getpid()}
