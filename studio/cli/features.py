@@ -16,17 +16,24 @@ if TYPE_CHECKING:
 REASONS_SHOWN = 1
 
 
+def recipe_file(value: str, version: int | None) -> Any:
+    """The JSON of a recipe named on the command line when ``value`` is a file (or ends in
+    .json); None when it is a saved recipe's name."""
+    path = Path(value)
+    if not (path.is_file() or path.suffix.lower() == ".json"):
+        return None
+    if version is not None:
+        raise StudioError("--recipe-version goes with a saved recipe's name, not a file")
+    return read_json_file(path)
+
+
 def recipe_from(store: "FeatureRecipeStore", value: str, version: int | None = None) -> "FeatureRecipe":
-    """A recipe named on the command line: a JSON file when ``value`` is one (or ends in
-    .json), else a saved recipe's name (its ``version``, default newest)."""
+    """A recipe named on the command line: a JSON file when ``value`` is one, else a saved
+    recipe's name (its ``version``, default newest)."""
     from studio.features import FeatureRecipe
 
-    path = Path(value)
-    if path.is_file() or path.suffix.lower() == ".json":
-        if version is not None:
-            raise StudioError("--recipe-version goes with a saved recipe's name, not a file")
-        return FeatureRecipe.from_json(read_json_file(path))
-    return store.get(value, version).recipe
+    spec = recipe_file(value, version)
+    return store.get(value, version).recipe if spec is None else FeatureRecipe.from_json(spec)
 
 
 def proof_text(proof: dict[str, Any]) -> str:

@@ -15,9 +15,13 @@ holdout rows, and its lineage (run, table version, recipe version).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
+import os
 import platform
+import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -118,6 +122,34 @@ def model_reference(reference: str) -> tuple[str, int | None]:
     return name, int(digits)
 
 
+def study_ready(run_dir: Path) -> bool:
+    """Whether a run's study exists in its folder's storage. Opening the storage before the
+    run has created it would race the creation of its tables (and could fail the run), so
+    readers look first, read-only."""
+    path = run_dir / "study.db"
+    if not path.exists():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as connection:
+            return connection.execute("SELECT 1 FROM studies WHERE study_name = ?", (STUDY,)).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def stop_worker_processes() -> None:
+    """Kill this process's child processes: the worker processes of a run whose job is being
+    cancelled (the job's process exits at once; its workers must not search on)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
+            continue
+        if parent == me:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+
+
 def _packages() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for package in PACKAGES:
@@ -153,8 +185,8 @@ class _StudyWatch:
     def _loop(self) -> None:
         study: optuna.Study | None = None
         while not self.stop.wait(WATCH_SECONDS):
-            if not (self.run_dir / "study.db").exists():
-                continue  # the run creates it (opening it here first would race its creation)
+            if study is None and not study_ready(self.run_dir):
+                continue
             try:
                 study = study or optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir)))
                 self._report(study)
@@ -252,7 +284,7 @@ class TrainingRuns:
         job = self.get(run)
         if any(j.active for j in self.jobs_of(run)):
             raise StudioError(f"run {run} is still {job.status}; wait for it, or cancel it first (`studio runs cancel {run}`)")
-        if not (self.run_dir(run) / "study.db").exists():
+        if not study_ready(self.run_dir(run)):
             raise StudioError(f"run {run} has no study yet (it stopped before its search began); train again")
         _check_settings("auto", None, trials, seconds, None, workers, self.jobs.slot_limit())
         params = {"run": run, "seconds": seconds, "trials": trials, "workers": workers, "started": time.time() if started is None else started}
@@ -282,6 +314,7 @@ class TrainingRuns:
         budget = _remaining(seconds, started)
         factory = functools.partial(recipe_pipeline, inputs.recipe.to_json(), task)
         context.progress(0.04, f"training a {task} model on {len(frame):,} rows ({inputs.validation} validation)")
+        context.on_cancel.append(stop_worker_processes)
         with _StudyWatch(run_dir, context.progress, trials, budget, time.time()):
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
@@ -298,6 +331,7 @@ class TrainingRuns:
         storage = default_storage_url(self.run_dir(run))
         budget = _remaining(seconds, started)
         context.progress(0.02, f"resuming run {run}")
+        context.on_cancel.append(stop_worker_processes)
         with _StudyWatch(self.run_dir(run), context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
             result = resume(storage, STUDY, seconds=budget, trials=trials, workers=workers)
         return self._store(context, params["model"], inputs, result, started, run)
@@ -337,7 +371,7 @@ class TrainingRuns:
         trials the study holds then."""
         if storage is None:
             self.get(run)
-            if not (self.run_dir(run) / "study.db").exists():
+            if not study_ready(self.run_dir(run)):
                 raise StudioError(f"run {run} has no study yet; start the worker once the run is searching (`studio runs show {run}`)")
         url = storage or default_storage_url(self.run_dir(run))
         join(url, STUDY, index)
@@ -449,7 +483,7 @@ class TrainingRuns:
             "jobs": [{"id": j.id, "kind": j.kind, "status": j.status, "duration_s": j.duration_s} for j in jobs],
             "trials": {}, "best_score": None,
         }  # fmt: skip
-        if (self.run_dir(run) / "study.db").exists():
+        if study_ready(self.run_dir(run)):
             quiet_optuna()
             study = optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir(run))))
             trials = study.get_trials(deepcopy=False)

@@ -120,8 +120,61 @@ ONLINE_ORIGIN = under("origin", [
     "recipe: str", "recipe_id: int", "recipe_version: int",
 ])
 
-# (command line, pin); {files} is the folder of input files, {job} a queued job. In order: later
-# commands use what earlier ones made.
+TRAINED = [
+    "best_params.C: float", "cv_score: float", "holdout_score: float", "metric: str", "model: str", "run: int", "seconds: float", "task: str",
+    "trials: int", "version: int",
+]
+
+RUN_SUMMARY = [
+    "created_at: float", "cv_score: float", "duration_s: float", "error: null", "holdout_score: float", "metric: str", "model: str",
+    "model_version: int", "run: int", "status: str", "table: str", "target: str", "task: str", "trials: int", "version: int",
+]
+RUN_PARAMS = under("params", [
+    "families[]: str", "group_column: null", "metric: null", "model: str", "recipe: null", "recipe_spec: null", "recipe_version: null",
+    "seconds: null", "seed: int", "started: float", "table: str", "target: str", "task: str", "time_column: null", "trials: int",
+    "version: int", "workers: int",
+])
+RUN = sorted([
+    "best_score: float", "error: null", "jobs[].duration_s: float", "jobs[].id: int", "jobs[].kind: str", "jobs[].status: str", "run: int",
+    "status: str", "trials.COMPLETE: int", *RUN_PARAMS, *under("result", TRAINED),
+])
+MODEL_SUMMARY = [
+    "bytes: int", "content_hash: str", "created_at: float", "cv_score: float", "holdout_score: float", "metric: str", "name: str", "run: int",
+    "target: str", "task: str", "version: int",
+]
+FEATURE_TREATMENTS = under("features", [
+    "aggregates: []", "columns.city.drop: bool", "columns.city.kind: str", "columns.city.steps[].max_categories: int",
+    "columns.city.steps[].min_frequency: float", "columns.city.steps[].op: str", "columns.distance.drop: bool", "columns.distance.kind: str",
+    "columns.distance.steps[].indicator: bool", "columns.distance.steps[].op: str", "columns.distance.steps[].strategy: str",
+    "expressions: []", "format: int", "group_column: null", "rejected: []", "seed: int", "target: str", "time_column: null",
+])
+SIGNATURE = under("signature", [
+    "columns[].categories[]: str", "columns[].dtype: str", "columns[].integer: bool", "columns[].kind: str", "columns[].max: float",
+    "columns[].min: float", "columns[].name: str", "columns[].nullable: bool", "columns[].required: bool", "format: int", "target: null",
+])
+EXPECTATIONS = under("expectations", [
+    "columns.city.kind: str", "columns.city.null_rate: float", "columns.city.shares.__other__: float", "columns.city.shares.east: float",
+    "columns.city.shares.north: float", "columns.city.shares.south: float", "columns.distance.edges[]: float", "columns.distance.kind: str",
+    "columns.distance.max: float", "columns.distance.mean: float", "columns.distance.min: float", "columns.distance.null_rate: float",
+    "columns.distance.shares[]: float", "columns.distance.std: float", "format: int", "rows: int",
+])
+MODEL_INFO = under("info", [
+    "best_params.C: float", "classes[]: str", "cv_score: float", "direction: str", *EXPECTATIONS, "family: str", *FEATURE_TREATMENTS,
+    "folds: int", "holdout.content_hash: str", "holdout.rows: int", "holdout_score: float", "members[].family: str",
+    "members[].params.C: float", "members[].trial: int", "members[].weight: float", "metric: str", "packages.lightgbm: str",
+    "packages.numpy: str", "packages.optuna: str", "packages.pandas: str", "packages.python: str", "packages.scikit-learn: str",
+    "packages.skops: str", "rows: int", "seconds: float", "seed: int", *SIGNATURE, "target: str", "task: str", "trial_states.COMPLETE: int",
+    "trials: int", "validation: str",
+])
+MODEL = sorted([
+    "bytes: int", "content_hash: str", "created_at: float", *MODEL_INFO, "name: str", "origin.dataset.asset_id: int",
+    "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null",
+    "origin.kind: str", "origin.run: int", "version: int",
+])
+
+# (command line, pin); {files} is the folder of input files, {job} a queued job, {run} the newest
+# run, {queued_run} a run queued without a worker. In order: later commands use what earlier
+# ones made.
 PINS: list[tuple[str, list[str]]] = [
     ("init", ["datasets: int", "db: str", "jobs: {}", "lake_bytes: int", *under("settings", SETTINGS), "sources: int", "workspace: str"]),
     ("sources add {files}/orders.csv --name orders", sorted(SOURCE + ["unchanged: bool"])),
@@ -176,6 +229,16 @@ PINS: list[tuple[str, list[str]]] = [
     ("jobs list", under("[]", JOB)),
     ("jobs show {job}", sorted(JOB + ["log: []"])),
     ("jobs cancel {job}", sorted(set(JOB) - {"finished_at: null"} | {"finished_at: float"})),
+    ("sources add {files}/shop.csv --name shop", sorted(SOURCE + ["unchanged: bool"])),
+    ("train shop --target late --trials 2 --families linear", TRAINED),
+    ("runs resume {run} --trials 3", TRAINED),
+    ("runs list", under("[]", RUN_SUMMARY)),
+    ("runs show {run}", RUN),
+    ("runs cancel {queued_run}", ["answer: str", "job: int", "run: int", "status: str"]),
+    ("predict shop_late:1 shop --out {files}/predictions.csv", ["model: str", "path: str", "rows: int", "version: int"]),
+    ("models list", under("[]", MODEL_SUMMARY)),
+    ("models versions shop_late", under("[]", MODEL_SUMMARY)),
+    ("models show shop_late", MODEL),
 ]
 
 
@@ -199,12 +262,19 @@ def run_json(tmp_path: Path) -> Callable[[str], Any]:
     }  # fmt: skip
     (files / "features.json").write_text(json.dumps(features))
     (files / "features2.json").write_text(json.dumps({**features, "rejected": ["city_length"]}))
+    shop = pd.DataFrame({"distance": [round(0.1 * i, 1) for i in range(120)], "city": ["north", "south", "east"] * 40})
+    shop.assign(late=["late" if i % 7 < 3 or i > 80 else "on_time" for i in range(120)]).to_csv(files / "shop.csv", index=False)
     ws = tmp_path / "ws"
-    values = {"files": str(files), "job": ""}
+    values = {"files": str(files), "job": "", "run": "", "queued_run": ""}
 
     def run(command: str) -> Any:
         if command.startswith("jobs") and not values["job"]:
             values["job"] = str(Workspace.open(ws).jobs.submit("test.sleep", {"seconds": 30}, title="nap", launch=False))
+        if "{run}" in command:
+            values["run"] = str(Workspace.open(ws).runs.list()[0].id)
+        if "{queued_run}" in command:
+            params = {"table": "shop", "target": "late", "model": "queued", "trials": 1}
+            values["queued_run"] = str(Workspace.open(ws).jobs.submit("training.run", params, title="queued", launch=False))
         args = shlex.split(command.format(**values)) + ["--workspace", str(ws)] + ([] if command.startswith("consolidate show") else ["--json"])
         return json.loads(cli(*args).stdout)
 

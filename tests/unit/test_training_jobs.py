@@ -2,8 +2,8 @@
 stores the refit pipeline as a model version (with its signature, expectations, holdout rows
 and lineage); runs on a saved recipe and on the default treatment by column kind; group folds
 on ``cluster_id``; bad parameters refused before any worker starts; batch prediction keeps
-the input's order, names its columns by class, refuses a bad record or a tampered artifact in
-one line and writes nothing then."""
+the input's order, names its columns by class, looks up the aggregates the input lacks in the
+online table, refuses a bad record or a tampered artifact in one line and writes nothing then."""
 
 from pathlib import Path
 
@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from studio import StudioError, Workspace
+from studio.features import set_online_table
 from studio.jobs import FAILED, SUCCEEDED, JobContext
 from studio.training import METRICS
+from tests.unit.test_features_store import recipe_json, shops  # noqa: F401 - the fixture
 from tests.unit.test_jobs import wait_for
 
 RESULT_KEYS = {"run", "model", "version", "task", "metric", "cv_score", "holdout_score", "trials", "best_params", "seconds"}
@@ -79,6 +81,10 @@ def test_the_stored_model_keeps_what_later_stages_read(trained):
     ]
     assert set(version.expectations["columns"]) == {"city", "distance", "items"}
     assert version.origin["feature_recipe"]["recipe"] == "lateness" and version.origin["dataset"]["version"] == 1
+    with pytest.raises(StudioError, match="late v1"):
+        workspace.sources.delete("orders")  # the model's training data
+    with pytest.raises(StudioError, match="late v1"):
+        workspace.features.delete("lateness")
     holdout = workspace.models.holdout(version)
     assert list(holdout.columns) == ["city", "distance", "items", "late"] and 0.1 * len(frame) < len(holdout) < 0.35 * len(frame)
     pipeline = workspace.models.load(version)
@@ -189,3 +195,19 @@ def test_model_references_and_missing_inputs(trained, tmp_path):
         workspace.runs.predict("late", tmp_path / "nope.csv", tmp_path / "out.csv")
     with pytest.raises(StudioError, match="predict writes .parquet or .csv"):
         workspace.runs.predict("late", "orders", tmp_path / "out.txt")
+
+
+def test_predict_looks_up_the_aggregates_the_input_lacks_in_the_online_table(shops, tmp_path):  # noqa: F811
+    workspace, frame = shops
+    workspace.features.save("delivery", recipe_json(), table="events")
+    result = workspace.runs.run(JobContext(), table="events", target="minutes", recipe="delivery", trials=2, families=["linear"], model="eta")
+    assert workspace.models.get("eta").info["validation"] == "time"  # the recipe's time column
+    requests = frame.drop(columns=["minutes"]).tail(50)
+    requests.to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(StudioError, match="feature recipe delivery has no online table yet"):
+        workspace.runs.predict("eta", tmp_path / "in.csv", tmp_path / "out.csv")
+    workspace.features.materialize("delivery")
+    assert workspace.runs.predict("eta", tmp_path / "in.csv", tmp_path / "out.csv")["rows"] == 50
+    pipeline = workspace.models.load(workspace.models.get("eta", result["version"]))
+    set_online_table(pipeline, workspace.features.online_table("delivery"))
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "out.csv")["prediction"], pipeline.predict(requests), rtol=1e-9)
