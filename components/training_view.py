@@ -5,6 +5,7 @@ batch prediction with a model the run made.
 Buttons act in callbacks that submit once and select what they submitted, so a click that
 lands twice never queues two runs of one click's worth."""
 
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,7 @@ def runs_frame(runs: list[Job]) -> pd.DataFrame:
             "status": job.status,
             "validation score": _score(result.get("cv_score")),
             "holdout score": _score(result.get("holdout_score")),
-            "trials": result.get("trials"),
+            "trials": "" if result.get("trials") is None else f"{result['trials']:,}",
             "started": ago(job.started_at or job.created_at),
             "seconds": None if job.duration_s is None else round(job.duration_s, 1),
         })
@@ -149,8 +150,9 @@ def _metrics_row(progress: StudyProgress, job: Job) -> None:
              help=f"{counts['complete']:,} finished, {counts['pruned']:,} stopped early (pruned or out of budget), {counts['failed']:,} failed.")
     best = progress.best
     b.metric("Best validation score", "—" if best is None else f"{best.value:.4g}", help=metric_label(progress))
-    c.metric("Elapsed", f"{progress.elapsed():,.0f} s")
-    remaining = progress.remaining() if job.active else None
+    now = time.time() if job.active else None  # between trials too, the run's clock goes on
+    c.metric("Elapsed", f"{progress.elapsed(now):,.0f} s")
+    remaining = progress.remaining(now) if job.active else None
     d.metric("Remaining budget", "—" if remaining is None else f"{remaining:,.0f} s")
 
 

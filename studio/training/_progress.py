@@ -82,11 +82,13 @@ class StudyProgress:
         return line
 
     def elapsed(self, now: float | None = None) -> float:
-        """Seconds since the budget began, up to the last trial's end once none runs."""
-        running = any(t.state == "running" for t in self.trials)
-        ends = [t.finished for t in self.trials if t.finished is not None]
-        until = (now or time.time()) if running or not ends else max(ends)
-        return max(0.0, until - self.started)
+        """Seconds since the budget began: until ``now`` when given (the run goes on), else until
+        now while a trial runs, else until the last trial's end."""
+        if now is None:
+            running = any(t.state == "running" for t in self.trials)
+            ends = [t.finished for t in self.trials if t.finished is not None]
+            now = time.time() if running or not ends else max(ends)
+        return max(0.0, now - self.started)
 
     def remaining(self, now: float | None = None) -> float | None:
         """Seconds left of a seconds budget (None without one)."""
