@@ -138,7 +138,7 @@ def pick_run(runs: list[Job]) -> int | None:
         return None
     if state.get(RUN) not in ids:
         state[RUN] = ids[0]
-    labels = {job.id: f"run {job.id}: {job.params.get('model', '')} ({job.status})" for job in runs}
+    labels = {job.id: f"run {job.id}: {job.params.get('model', '')} on {job.params.get('table')} for {job.params.get('target')}" for job in runs}
     return st.selectbox("Run", ids, key=RUN, format_func=lambda run: labels[run])
 
 
@@ -149,7 +149,8 @@ def _metrics_row(progress: StudyProgress, job: Job) -> None:
     a.metric("Trials", f"{done:,}" + (f" of {progress.budget_trials:,}" if progress.budget_trials else ""),
              help=f"{counts['complete']:,} finished, {counts['pruned']:,} stopped early (pruned or out of budget), {counts['failed']:,} failed.")
     best = progress.best
-    b.metric("Best validation score", "—" if best is None else f"{best.value:.4g}", help=metric_label(progress))
+    b.metric("Best trial's validation score", "—" if best is None else f"{best.value:.4g}",
+             help=f"{metric_label(progress)}. The final model (an ensemble of the best trials when that scores better) has its own score in the runs table.")
     now = time.time() if job.active else None  # between trials too, the run's clock goes on
     c.metric("Elapsed", f"{progress.elapsed(now):,.0f} s")
     remaining = progress.remaining(now) if job.active else None

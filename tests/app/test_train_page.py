@@ -46,7 +46,7 @@ def test_one_click_trains_shows_the_run_predicts_and_compares(orders_table):
     runs = app.dataframe[0].value
     assert runs["run"].tolist() == [run.id] and runs["status"].tolist() == ["succeeded"] and runs["model"].tolist() == ["orders_minutes v1"]
     assert app.selectbox(key="tr_run").value == run.id
-    assert [m.label for m in app.metric][:4] == ["Trials", "Best validation score", "Elapsed", "Remaining budget"]
+    assert [m.label for m in app.metric][:4] == ["Trials", "Best trial's validation score", "Elapsed", "Remaining budget"]
     assert app.metric[0].value == "3 of 3"
     assert len(app.get("plotly_chart")) >= 3  # history, timeline, families
     trials = app.dataframe[1].value
