@@ -14,6 +14,11 @@ MAX_TRIALS_DRAWN = 5_000
 METRIC_NAMES = {"roc_auc": "ROC AUC", "log_loss": "log loss", "rmse": "RMSE"}
 
 
+def _whole_numbers(trials: int) -> dict[str, object]:
+    """Axis settings for trial numbers: whole numbers only, each one labelled while few."""
+    return {"tickformat": "d", **({"dtick": 1} if trials <= 12 else {})}
+
+
 def metric_label(progress: StudyProgress) -> str:
     name = METRIC_NAMES.get(progress.metric, progress.metric.replace("_", " "))
     return f"{name} ({'higher' if progress.maximize else 'lower'} is better)"
@@ -42,6 +47,7 @@ def history_figure(progress: StudyProgress) -> go.Figure:
         x=[n for n, _ in line], y=[v for _, v in line], mode="lines", line={"shape": "hv", "color": "#222222", "width": 2},
         name="best so far", hovertemplate="best after trial %{x}: %{y:.5g}<extra></extra>",
     ))
+    figure.update_xaxes(**_whole_numbers(len(progress.trials)))
     return labelled(figure, "Optimization history", "trial", metric_label(progress), height=340, legend=True)
 
 
@@ -62,7 +68,7 @@ def timeline_figure(progress: StudyProgress) -> go.Figure:
             marker={"color": colour}, customdata=[t.family or "" for t in chosen],
             hovertemplate="trial %{y} (%{customdata}): %{base:.1f} s to %{x:.1f} s long<extra></extra>",
         ))
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", **_whole_numbers(len(progress.trials)))
     return labelled(figure, "Timeline", "seconds since the run began", "trial", height=340, legend=True, barmode="overlay")
 
 
