@@ -111,12 +111,10 @@ def _score(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def run_line(summary: dict[str, Any]) -> str:
+def run_line(summary: dict[str, Any], job: "Job") -> str:
     model = f"{summary['model']} v{summary['model_version']}" if summary["model_version"] else summary["model"]
-    return (
-        f"{summary['run']:>5}  {summary['status']:<10} {model:<28} {summary['table']} v{summary['version']} -> {summary['target']}  "
-        f"{summary['metric'] or '-'} holdout {_score(summary['holdout_score'])}  {summary['trials'] or 0} trials"
-    )
+    outcome = f"{summary['metric']} holdout {_score(summary['holdout_score'])}, {counted(summary['trials'], 'trial')}" if summary["trials"] else job.detail()
+    return f"{summary['run']:>5}  {summary['status']:<10} {model:<28} {summary['table']} v{summary['version']} -> {summary['target']}  {outcome}"
 
 
 @click.group()
@@ -131,8 +129,9 @@ def runs_list(workspace_dir: Path | None, as_json: bool) -> None:
     """List training runs, newest first."""
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
-    items = [run_summary(job) for job in workspace.runs.list()]
-    emit(as_json, items, "\n".join(run_line(s) for s in items) or "no runs yet; start one with `studio train TABLE --target COL`")
+    jobs = workspace.runs.list()
+    items = [run_summary(job) for job in jobs]
+    emit(as_json, items, "\n".join(run_line(s, j) for s, j in zip(items, jobs)) or "no runs yet; start one with `studio train TABLE --target COL`")
 
 
 @runs.command("show")
@@ -144,8 +143,9 @@ def runs_show(run: int, workspace_dir: Path | None, as_json: bool) -> None:
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
     document = workspace.runs.show(run)
-    lines = [run_line(run_summary(workspace.runs.get(run)))]
-    lines += [f"  {key:<12} {value}" for key, value in document["params"].items() if value is not None and key != "recipe_spec"]
+    job = workspace.runs.get(run)
+    lines = [run_line(run_summary(job), job)]
+    lines += [f"  {key:<12} {value}" for key, value in document["params"].items() if value is not None and key not in ("recipe_spec", "started")]
     lines.append("  trials       " + (", ".join(f"{n} {state.lower()}" for state, n in document["trials"].items()) or "none yet"))
     lines.append(f"  best trial   {_score(document['best_score'])}")
     lines += [f"  job {j['id']:<8} {j['kind']} {j['status']}" for j in document["jobs"]]

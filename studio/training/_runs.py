@@ -45,7 +45,7 @@ from studio.tables import TableStore, TableVersion
 from studio.training._finalize import TrainingResult
 from studio.training._families import resolve_families
 from studio.training._predict import READERS, batches, file_relation, predict_batches
-from studio.training._run import resume, train
+from studio.training._run import DEFAULT_SECONDS, resume, train
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, counted
 from studio.training._spec import RunSpec
 from studio.training._storage import default_storage_url, open_storage, quiet_optuna
@@ -280,6 +280,7 @@ class TrainingRuns:
                       started: float | None = None) -> int:
         """Queue the resumption of a run that stopped (killed, failed or cancelled) as a
         ``training.resume`` job; returns its job id."""
+        self.jobs.reap()  # a run whose worker was killed is failed first
         job = self.get(run)
         if any(j.active for j in self.jobs_of(run)):
             raise StudioError(f"run {run} is still {job.status}; wait for it, or cancel it first (`studio runs cancel {run}`)")
@@ -314,7 +315,8 @@ class TrainingRuns:
         factory = functools.partial(recipe_pipeline, inputs.recipe.to_json(), task)
         context.progress(0.04, f"training a {task} model on {len(frame):,} rows ({inputs.validation} validation)")
         context.on_cancel.append(stop_worker_processes)
-        with _StudyWatch(run_dir, context.progress, trials, budget, time.time()):
+        shown = budget if budget is not None or trials is not None else DEFAULT_SECONDS  # train's default budget
+        with _StudyWatch(run_dir, context.progress, trials, shown, time.time()):
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
                            families=families, seed=seed, workers=workers, study_name=STUDY)
@@ -514,9 +516,11 @@ def _remaining(seconds: float | None, started: float) -> float | None:
     refit, keeping back the time to store the model."""
     if seconds is None:
         return None
-    left = seconds - (time.time() - started) - STORE_SECONDS
+    spent = time.time() - started
+    left = seconds - spent - STORE_SECONDS
     if left < 1:
-        raise StudioError(f"the budget of {seconds:g} s was spent before training began (waiting for a job slot?); give a longer --timeout")
+        raise StudioError(f"the budget of {seconds:g} s was spent before training began (starting the run and reading its rows took "
+                          f"{spent:.0f} s); give a longer --timeout")
     return left
 
 

@@ -39,7 +39,11 @@ def test_train_then_predict_a_file(shop, tmp_path):
     out = pd.read_csv(tmp_path / "p.csv")
     assert list(out.columns) == ["prediction", "proba_late", "proba_on_time"] and len(out) == 240
     listed = cli("runs", "list", "--workspace", ws).stdout
-    assert f"{result['run']:>5}  succeeded  late v1" in listed and "orders v1 -> late" in listed
+    assert f"{result['run']:>5}  succeeded  late v1" in listed and "orders v1 -> late  roc_auc holdout" in listed
+    orders().drop(columns=["city"]).to_csv(tmp_path / "no_city.csv", index=False)
+    failed = cli("predict", "late", tmp_path / "no_city.csv", "--out", tmp_path / "q.parquet", "--workspace", ws, check=False)
+    assert_one_error_line(failed, "no_city.csv (rows 1-240): input does not match the model's signature: column 'city' is missing")
+    assert not (tmp_path / "q.parquet").exists() and not list(tmp_path.glob(".q.parquet*"))
     assert cli("models", "show", "late:1", "--workspace", ws).stdout.startswith("late                     v1   binary")
 
 

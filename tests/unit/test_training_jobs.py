@@ -5,6 +5,7 @@ on ``cluster_id``; bad parameters refused before any worker starts; batch predic
 the input's order, names its columns by class, looks up the aggregates the input lacks in the
 online table, refuses a bad record or a tampered artifact in one line and writes nothing then."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +212,9 @@ def test_predict_looks_up_the_aggregates_the_input_lacks_in_the_online_table(sho
     pipeline = workspace.models.load(workspace.models.get("eta", result["version"]))
     set_online_table(pipeline, workspace.features.online_table("delivery"))
     np.testing.assert_allclose(pd.read_csv(tmp_path / "out.csv")["prediction"], pipeline.predict(requests), rtol=1e-9)
+
+
+def test_a_budget_spent_before_training_is_one_line(trained):
+    workspace = trained[0]
+    with pytest.raises(StudioError, match=r"the budget of 5 s was spent before training began \(starting the run and reading its rows took 1\d s\)"):
+        workspace.runs.run(JobContext(), table="orders", target="late", seconds=5, started=time.time() - 12)
