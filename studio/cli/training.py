@@ -161,6 +161,7 @@ def runs_show(run: int, workspace_dir: Path | None, as_json: bool) -> None:
 def runs_cancel(run: int, workspace_dir: Path | None, as_json: bool) -> None:
     """Cancel a run's job (a run storing its model finishes); its trials stay, to resume."""
     workspace = Workspace.open(workspace_dir)
+    workspace.jobs.reap()  # a run whose worker died is failed, not asked to stop
     job, answer = workspace.jobs.cancel_and_wait(workspace.runs.latest_job(run).id)
     emit(as_json, {"run": run, "job": job.id, "status": job.status, "answer": answer}, f"run {run}: {answer}")
 

@@ -4,6 +4,7 @@ resumes, and its worker processes stop with it; a worker joins a running run; ba
 one ``error:`` line with nothing submitted or written."""
 
 import os
+import signal
 from pathlib import Path
 
 import optuna
@@ -68,19 +69,27 @@ def test_timeout_bounds_the_whole_command(shop):
     assert result["seconds"] <= 40 + 2
 
 
-def test_a_cancelled_run_resumes_to_a_model(shop):
+@pytest.mark.parametrize("stop", ["cancel", "kill"])
+def test_a_stopped_run_resumes_to_a_model(shop, stop):
+    """Cancelled, or its worker killed with SIGKILL mid-search: no trial is left RUNNING and
+    `studio runs resume` searches on and stores the model."""
     ws, _path = shop
     workspace = Workspace.open(ws)
     run = workspace.runs.submit("orders", "late", seconds=300, families=["linear"], model="resumed")
     wait_until(lambda: workspace.runs.show(run)["trials"].get("COMPLETE", 0) >= 2, timeout=120)
-    job, answer = workspace.jobs.cancel_and_wait(run, timeout_s=30)
-    assert (job.status, answer) == (CANCELLED, "cancelled")
+    if stop == "cancel":
+        job, answer = workspace.jobs.cancel_and_wait(run, timeout_s=30)
+        assert (job.status, answer) == (CANCELLED, "cancelled")
+    else:
+        os.kill(workspace.jobs.get(run).worker_pid, signal.SIGKILL)
+        wait_until(lambda: not _alive(workspace.jobs.get(run).worker_pid), timeout=30)
+    assert_one_error_line(cli("runs", "cancel", run, "--workspace", ws, check=False), "only queued or running jobs can be cancelled")
     done = sum(workspace.runs.show(run)["trials"].values())
-    assert_one_error_line(cli("runs", "cancel", run, "--workspace", ws, check=False), "already cancelled")
     result = cli_json("runs", "resume", run, "--trials", done + 1, "--workspace", ws)
     assert (result["run"], result["model"], result["version"]) == (run, "resumed", 1)
     shown = cli_json("runs", "show", run, "--workspace", ws)
-    assert shown["status"] == "succeeded" and [j["status"] for j in shown["jobs"]] == ["cancelled", "succeeded"]
+    first = {"cancel": "cancelled", "kill": "failed"}[stop]
+    assert shown["status"] == "succeeded" and [j["status"] for j in shown["jobs"]] == [first, "succeeded"]
     assert "RUNNING" not in shown["trials"] and sum(shown["trials"].values()) == done + 1
 
 
