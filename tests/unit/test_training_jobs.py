@@ -218,3 +218,16 @@ def test_a_budget_spent_before_training_is_one_line(trained):
     workspace = trained[0]
     with pytest.raises(StudioError, match=r"the budget of 5 s was spent before training began \(starting the run and reading its rows took 1\d s\)"):
         workspace.runs.run(JobContext(), table="orders", target="late", seconds=5, started=time.time() - 12)
+
+
+def test_predict_job_scores_in_a_worker(trained, tmp_path):
+    workspace, frame, _classifier, _regressor = trained
+    frame.head(30).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(StudioError, match="late has no version 7"):
+        workspace.runs.submit_predict("late:7", str(tmp_path / "in.csv"), str(tmp_path / "out.csv"))
+    job = wait_for(workspace, workspace.runs.submit_predict("late", str(tmp_path / "in.csv"), str(tmp_path / "out.csv")), (SUCCEEDED, FAILED))
+    assert job.status == SUCCEEDED, job.error
+    assert (job.kind, job.title, job.result) == (
+        "training.predict", f"Predict {tmp_path / 'in.csv'} with late v1", {"model": "late", "version": 1, "rows": 30, "path": str(tmp_path / "out.csv")},
+    )
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 30
