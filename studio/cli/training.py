@@ -240,7 +240,8 @@ def models_show(model: str, workspace_dir: Path | None, as_json: bool) -> None:
     info, origin = found.info, found.origin
     table, recipe = origin.get("dataset") or {}, origin.get("feature_recipe")
     lines = [model_line(model_summary(found))]
-    lines.append(f"  trained on   {table.get('table')} v{table.get('version')}, features " + (f"{recipe['recipe']} v{recipe['version']}" if recipe else "by column kind"))
+    features = f"{recipe['recipe']} v{recipe['version']}" if recipe else origin.get("features", "")
+    lines.append(f"  trained on   {table.get('table')} v{table.get('version')}, features {features}")
     members = " + ".join(f"{m['family']} {m['weight']:.2f}" for m in info.get("members", []))
     lines.append(f"  model        {members}; {counted(info.get('trials', 0), 'trial')}")
     lines += [f"  input        {c['name']:<24} {c['kind']:<12} {'required' if c['required'] else 'optional'}" for c in found.signature.get("columns", [])]

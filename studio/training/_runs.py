@@ -82,6 +82,7 @@ class RunInputs:
     saved: RecipeVersion | None
     time_column: str | None
     group_column: str | None
+    suggested: bool  # no recipe given: the default treatment by column kind
 
     @property
     def validation(self) -> str:
@@ -107,6 +108,7 @@ class RunInputs:
             "run": run,
             "dataset": {"table": table.name, "asset_id": table.table_id, "version": table.version, "content_hash": table.content_hash},
             "feature_recipe": recipe,
+            "features": "saved recipe" if self.saved else "default by column kind" if self.suggested else "recipe file",
         }
 
 
@@ -249,7 +251,7 @@ class TrainingRuns:
                 raise StudioError(f"{found.name} has no {role} column {column!r}; pick one of its columns")
             if column == target:
                 raise StudioError(f"the {role} column cannot be the target {target!r}; pick another column")
-        return RunInputs(found, target, chosen, saved, time_column, group_column)
+        return RunInputs(found, target, chosen, saved, time_column, group_column, saved is None and recipe_spec is None)
 
     # ------------------------------------------------------------ submitting
 

@@ -168,7 +168,7 @@ MODEL_INFO = under("info", [
 ])
 MODEL = sorted([
     "bytes: int", "content_hash: str", "created_at: float", *MODEL_INFO, "name: str", "origin.dataset.asset_id: int",
-    "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null",
+    "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null", "origin.features: str",
     "origin.kind: str", "origin.run: int", "version: int",
 ])
 

@@ -63,6 +63,7 @@ def test_run_job_trains_in_a_worker_and_stores_the_model(trained):
     assert (job.result["run"], job.result["model"], job.result["version"], job.result["trials"]) == (run, "minutes_job", 1, 2)
     version = workspace.models.get("minutes_job")
     assert version.origin["run"] == run and version.origin["dataset"]["table"] == "orders" and version.origin["feature_recipe"] is None
+    assert version.origin["features"] == "default by column kind"
     assert (workspace.runs.run_dir(run) / "study.db").exists()
     shown = workspace.runs.show(run)
     assert shown["status"] == SUCCEEDED and shown["trials"] == {"COMPLETE": 2} and shown["result"] == job.result
@@ -82,6 +83,7 @@ def test_the_stored_model_keeps_what_later_stages_read(trained):
     ]
     assert set(version.expectations["columns"]) == {"city", "distance", "items"}
     assert version.origin["feature_recipe"]["recipe"] == "lateness" and version.origin["dataset"]["version"] == 1
+    assert version.origin["features"] == "saved recipe"
     with pytest.raises(StudioError, match="late v1"):
         workspace.sources.delete("orders")  # the model's training data
     with pytest.raises(StudioError, match="late v1"):
