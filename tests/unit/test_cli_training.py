@@ -118,7 +118,7 @@ def test_cancelling_a_run_stops_its_worker_processes(shop):
 def test_a_worker_joins_a_running_run(shop):
     ws, _path = shop
     workspace = Workspace.open(ws)
-    run = workspace.runs.submit("orders", "late", seconds=45, families=["linear", "lightgbm"], model="joined")
+    run = workspace.runs.submit("orders", "late", seconds=30, families=["linear", "lightgbm"], model="joined")
     wait_until(lambda: study_ready(workspace.runs.run_dir(run)), timeout=120)
     joined = cli("worker", "--run", run, "--workspace", ws)
     assert f"run {run}: this worker is done" in joined.stderr
