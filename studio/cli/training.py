@@ -54,13 +54,14 @@ def wait_for_run(runs: "TrainingRuns", job_id: int, run: int, quiet: bool) -> di
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--time-column", help="Split by time on this column (the holdout is the latest rows).")
 @click.option("--group-column", help="Rows of one group stay on one side of a split (default: cluster_id when the table has it).")
+@click.option("--storage", help="The study's storage URL (default: a SQLite file in the run's folder; postgresql://... for workers on other machines).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @workspace_option
 @json_option
 def train(
     table: str, target: str, task: str, metric: str | None, trials: int | None, timeout: float | None, families: str | None, workers: int,
     recipe_ref: str | None, recipe_version: int | None, version: int | None, model: str | None, seed: int, time_column: str | None,
-    group_column: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
+    group_column: str | None, storage: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Train a model for TARGET on TABLE (a durable run) and store it as the model's next version."""
     started = time.time()
@@ -70,7 +71,7 @@ def train(
         table, target, version=version, recipe=recipe_ref if recipe_ref and spec is None else None, recipe_version=recipe_version,
         recipe_spec=spec, task=task, metric=metric, trials=trials, seconds=timeout, workers=workers, seed=seed, model=model,
         families=[f.strip() for f in families.split(",") if f.strip()] if families else None, time_column=time_column,
-        group_column=group_column, started=started,
+        group_column=group_column, started=started, storage=storage,
     )  # fmt: skip
     result = wait_for_run(runs, run, run, quiet or as_json)
     emit(as_json, result, run_text(result))

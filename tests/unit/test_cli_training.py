@@ -15,6 +15,7 @@ from studio import Workspace
 from studio.jobs import CANCELLED, FAILED, SUCCEEDED
 from studio.training import open_storage
 from studio.training._runs import study_ready
+from tests.helpers.servers import fresh_database
 from tests.unit.test_cli import assert_one_error_line, cli, cli_json
 from tests.unit.test_jobs import wait_for, wait_until
 from tests.unit.test_training_jobs import RESULT_KEYS, orders
@@ -107,7 +108,7 @@ def test_cancelling_a_run_stops_its_worker_processes(shop):
     run = workspace.runs.submit("orders", "late", seconds=300, families=["linear"], workers=2, model="parallel")
     study = workspace.runs.run_dir(run)
     wait_until(lambda: workspace.runs.show(run)["trials"].get("COMPLETE", 0) >= 2, timeout=120)
-    trials = optuna.load_study(study_name="run", storage=open_storage(f"sqlite:///{study / 'study.db'}")).trials
+    trials = optuna.load_study(study_name=f"run-{run}", storage=open_storage(f"sqlite:///{study / 'study.db'}")).trials
     pids = {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs}
     assert len(pids) == 2 and workspace.jobs.get(run).worker_pid not in pids
     job, answer = workspace.jobs.cancel_and_wait(run, timeout_s=30)
@@ -115,14 +116,19 @@ def test_cancelling_a_run_stops_its_worker_processes(shop):
     wait_until(lambda: not any(_alive(pid) for pid in pids), timeout=30)
 
 
-def test_a_worker_joins_a_running_run(shop):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_worker_joins_a_running_run(shop, backend, request):
+    """`studio worker --run` searches beside the run's own worker: on the run folder's SQLite
+    study, or (as a worker on another machine would, given --storage) on PostgreSQL."""
     ws, _path = shop
     workspace = Workspace.open(ws)
-    run = workspace.runs.submit("orders", "late", seconds=30, families=["linear", "lightgbm"], model="joined")
-    wait_until(lambda: study_ready(workspace.runs.run_dir(run)), timeout=120)
-    joined = cli("worker", "--run", run, "--workspace", ws)
+    storage = fresh_database(request.getfixturevalue("postgres_url"), f"join_{os.getpid()}") if backend == "postgresql" else None
+    run = workspace.runs.submit("orders", "late", seconds=30, families=["linear", "lightgbm"], model="joined", storage=storage)
+    assert workspace.runs.storage(run) == storage or backend == "sqlite"
+    wait_until(lambda: study_ready(workspace.runs.storage(run), f"run-{run}"), timeout=120)
+    joined = cli("worker", "--run", run, *(["--storage", storage] if storage else []), "--workspace", ws)
     assert f"run {run}: this worker is done" in joined.stderr
     job = wait_for(workspace, run, (SUCCEEDED, FAILED), timeout=120)
     assert job.status == SUCCEEDED, job.error
-    trials = optuna.load_study(study_name="run", storage=open_storage(f"sqlite:///{workspace.runs.run_dir(run) / 'study.db'}")).trials
+    trials = optuna.load_study(study_name=f"run-{run}", storage=open_storage(workspace.runs.storage(run))).trials
     assert {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs} == {job.worker_pid, os.getpid()}
