@@ -54,13 +54,14 @@ def wait_for_run(runs: "TrainingRuns", job_id: int, run: int, quiet: bool) -> di
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--time-column", help="Split by time on this column (the holdout is the latest rows).")
 @click.option("--group-column", help="Rows of one group stay on one side of a split (default: cluster_id when the table has it).")
+@click.option("--storage", help="The study's storage URL (default: a SQLite file in the run's folder; postgresql://... for workers on other machines).")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @workspace_option
 @json_option
 def train(
     table: str, target: str, task: str, metric: str | None, trials: int | None, timeout: float | None, families: str | None, workers: int,
     recipe_ref: str | None, recipe_version: int | None, version: int | None, model: str | None, seed: int, time_column: str | None,
-    group_column: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
+    group_column: str | None, storage: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Train a model for TARGET on TABLE (a durable run) and store it as the model's next version."""
     started = time.time()
@@ -70,7 +71,7 @@ def train(
         table, target, version=version, recipe=recipe_ref if recipe_ref and spec is None else None, recipe_version=recipe_version,
         recipe_spec=spec, task=task, metric=metric, trials=trials, seconds=timeout, workers=workers, seed=seed, model=model,
         families=[f.strip() for f in families.split(",") if f.strip()] if families else None, time_column=time_column,
-        group_column=group_column, started=started,
+        group_column=group_column, started=started, storage=storage,
     )  # fmt: skip
     result = wait_for_run(runs, run, run, quiet or as_json)
     emit(as_json, result, run_text(result))
@@ -111,12 +112,10 @@ def _score(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def run_line(summary: dict[str, Any]) -> str:
+def run_line(summary: dict[str, Any], job: "Job") -> str:
     model = f"{summary['model']} v{summary['model_version']}" if summary["model_version"] else summary["model"]
-    return (
-        f"{summary['run']:>5}  {summary['status']:<10} {model:<28} {summary['table']} v{summary['version']} -> {summary['target']}  "
-        f"{summary['metric'] or '-'} holdout {_score(summary['holdout_score'])}  {summary['trials'] or 0} trials"
-    )
+    outcome = f"{summary['metric']} holdout {_score(summary['holdout_score'])}, {counted(summary['trials'], 'trial')}" if summary["trials"] else job.detail()
+    return f"{summary['run']:>5}  {summary['status']:<10} {model:<28} {summary['table']} v{summary['version']} -> {summary['target']}  {outcome}"
 
 
 @click.group()
@@ -131,8 +130,9 @@ def runs_list(workspace_dir: Path | None, as_json: bool) -> None:
     """List training runs, newest first."""
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
-    items = [run_summary(job) for job in workspace.runs.list()]
-    emit(as_json, items, "\n".join(run_line(s) for s in items) or "no runs yet; start one with `studio train TABLE --target COL`")
+    jobs = workspace.runs.list()
+    items = [run_summary(job) for job in jobs]
+    emit(as_json, items, "\n".join(run_line(s, j) for s, j in zip(items, jobs)) or "no runs yet; start one with `studio train TABLE --target COL`")
 
 
 @runs.command("show")
@@ -144,8 +144,9 @@ def runs_show(run: int, workspace_dir: Path | None, as_json: bool) -> None:
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
     document = workspace.runs.show(run)
-    lines = [run_line(run_summary(workspace.runs.get(run)))]
-    lines += [f"  {key:<12} {value}" for key, value in document["params"].items() if value is not None and key != "recipe_spec"]
+    job = workspace.runs.get(run)
+    lines = [run_line(run_summary(job), job)]
+    lines += [f"  {key:<12} {value}" for key, value in document["params"].items() if value is not None and key not in ("recipe_spec", "started")]
     lines.append("  trials       " + (", ".join(f"{n} {state.lower()}" for state, n in document["trials"].items()) or "none yet"))
     lines.append(f"  best trial   {_score(document['best_score'])}")
     lines += [f"  job {j['id']:<8} {j['kind']} {j['status']}" for j in document["jobs"]]
@@ -161,6 +162,7 @@ def runs_show(run: int, workspace_dir: Path | None, as_json: bool) -> None:
 def runs_cancel(run: int, workspace_dir: Path | None, as_json: bool) -> None:
     """Cancel a run's job (a run storing its model finishes); its trials stay, to resume."""
     workspace = Workspace.open(workspace_dir)
+    workspace.jobs.reap()  # a run whose worker died is failed, not asked to stop
     job, answer = workspace.jobs.cancel_and_wait(workspace.runs.latest_job(run).id)
     emit(as_json, {"run": run, "job": job.id, "status": job.status, "answer": answer}, f"run {run}: {answer}")
 
@@ -239,7 +241,8 @@ def models_show(model: str, workspace_dir: Path | None, as_json: bool) -> None:
     info, origin = found.info, found.origin
     table, recipe = origin.get("dataset") or {}, origin.get("feature_recipe")
     lines = [model_line(model_summary(found))]
-    lines.append(f"  trained on   {table.get('table')} v{table.get('version')}, features " + (f"{recipe['recipe']} v{recipe['version']}" if recipe else "by column kind"))
+    features = f"{recipe['recipe']} v{recipe['version']}" if recipe else origin.get("features", "")
+    lines.append(f"  trained on   {table.get('table')} v{table.get('version')}, features {features}")
     members = " + ".join(f"{m['family']} {m['weight']:.2f}" for m in info.get("members", []))
     lines.append(f"  model        {members}; {counted(info.get('trials', 0), 'trial')}")
     lines += [f"  input        {c['name']:<24} {c['kind']:<12} {'required' if c['required'] else 'optional'}" for c in found.signature.get("columns", [])]

@@ -69,9 +69,10 @@ class Job:
         return rest if separator and subject in self.title.split() else self.error
 
     def to_json(self) -> dict[str, Any]:
-        """Everything about the job, with passwords in URL parameters hidden."""
+        """Everything about the job, with passwords in URL parameters (a source's ``url``, a
+        training run's ``storage``) hidden."""
         document = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        document["params"] = {k: hide_password(v) if k == "url" and isinstance(v, str) else v for k, v in self.params.items()}
+        document["params"] = {k: hide_password(v) if k in ("url", "storage") and isinstance(v, str) else v for k, v in self.params.items()}
         return document
 
 

@@ -29,6 +29,7 @@ class TrainParams:
     time_column: str | None = None
     group_column: str | None = None  # default: the recipe's, else cluster_id when the table has it
     started: float | None = None  # epoch seconds the budget counts from (the command's start); default: the job's
+    storage: str | None = None  # the study's storage URL; default: a SQLite file in the run folder
 
 
 def train_job(context: JobContext, workspace: "Workspace", params: TrainParams) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import optuna
 import pandas as pd
+import sqlalchemy
 from optuna.trial import TrialState
 from sklearn.pipeline import Pipeline
 
@@ -40,13 +41,14 @@ from studio.features import FeatureRecipe, FeatureRecipeStore, RecipeVersion, co
 from studio.features._kinds import GROUP_COLUMN
 from studio.jobs import FINISHED, SUCCEEDED, Job, JobContext, JobStore
 from studio.lake import output_path
+from studio.meta import hide_password, normalize_url
 from studio.models import ModelStore, ModelVersion, input_expectations, input_signature
 from studio.tables import TableStore, TableVersion
 from studio.training._finalize import TrainingResult
 from studio.training._families import resolve_families
 from studio.training._progress import StudyProgress, parameter_importances, progress_of
 from studio.training._predict import READERS, batches, file_relation, predict_batches
-from studio.training._run import resume, train
+from studio.training._run import DEFAULT_SECONDS, resume, train
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, counted
 from studio.training._spec import RunSpec
 from studio.training._storage import default_storage_url, open_storage, quiet_optuna
@@ -57,7 +59,6 @@ from studio.versioned import validate_name
 RUN_KIND = "training.run"
 RESUME_KIND = "training.resume"
 PREDICT_KIND = "training.predict"
-STUDY = "run"
 # Kept back from a seconds budget for what follows the search: the signature, expectations,
 # saving the artifact and the holdout, and committing the version.
 STORE_SECONDS = 2.0
@@ -83,6 +84,7 @@ class RunInputs:
     saved: RecipeVersion | None
     time_column: str | None
     group_column: str | None
+    suggested: bool  # no recipe given: the default treatment by column kind
 
     @property
     def validation(self) -> str:
@@ -108,6 +110,7 @@ class RunInputs:
             "run": run,
             "dataset": {"table": table.name, "asset_id": table.table_id, "version": table.version, "content_hash": table.content_hash},
             "feature_recipe": recipe,
+            "features": "saved recipe" if self.saved else "default by column kind" if self.suggested else "recipe file",
         }
 
 
@@ -122,17 +125,30 @@ def model_reference(reference: str) -> tuple[str, int | None]:
     return name, int(digits)
 
 
-def study_ready(run_dir: Path) -> bool:
-    """Whether a run's study exists in its folder's storage. Opening the storage before the
-    run has created it would race the creation of its tables (and could fail the run), so
+def study_name(run_dir: Path) -> str:
+    """A run's study name, unique per run (runs may share one PostgreSQL storage)."""
+    return f"run-{run_dir.name}"
+
+
+def study_ready(storage: str, name: str) -> bool:
+    """Whether study ``name`` exists in ``storage``. Opening a storage before the run has
+    created its study would race the creation of its tables (and could fail the run), so
     readers look first, read-only."""
-    path = run_dir / "study.db"
-    if not path.exists():
-        return False
+    query = "SELECT 1 FROM studies WHERE study_name = :name"
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as connection:
-            return connection.execute("SELECT 1 FROM studies WHERE study_name = ?", (STUDY,)).fetchone() is not None
-    except sqlite3.Error:
+        if storage.startswith("sqlite:///"):
+            path = Path(storage.split(":///", 1)[1])
+            if not path.exists():
+                return False
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as connection:
+                return connection.execute(query, {"name": name}).fetchone() is not None
+        engine = sqlalchemy.create_engine(normalize_url(storage))
+        try:
+            with engine.connect() as connection:
+                return connection.execute(sqlalchemy.text(query), {"name": name}).first() is not None
+        finally:
+            engine.dispose()
+    except (sqlite3.Error, sqlalchemy.exc.SQLAlchemyError):
         return False
 
 
@@ -165,8 +181,10 @@ class _StudyWatch:
     worker processes): trials done against the trial budget, seconds against the seconds
     budget, and the best score so far. A failure to read never stops the run."""
 
-    def __init__(self, run_dir: Path, report: Callable[[float, str], None], trials: int | None, seconds: float | None, started: float) -> None:
-        self.run_dir = run_dir
+    def __init__(self, storage: str, name: str, report: Callable[[float, str], None], trials: int | None, seconds: float | None,
+                 started: float) -> None:
+        self.storage = storage
+        self.name = name
         self.report = report
         self.trials = trials
         self.seconds = seconds
@@ -185,10 +203,10 @@ class _StudyWatch:
     def _loop(self) -> None:
         study: optuna.Study | None = None
         while not self.stop.wait(WATCH_SECONDS):
-            if study is None and not study_ready(self.run_dir):
+            if study is None and not study_ready(self.storage, self.name):
                 continue
             try:
-                study = study or optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir)))
+                study = study or optuna.load_study(study_name=self.name, storage=open_storage(self.storage))
                 self._report(study)
             except Exception:  # noqa: BLE001 - not created yet, or busy: the next look retries
                 continue
@@ -250,7 +268,7 @@ class TrainingRuns:
                 raise StudioError(f"{found.name} has no {role} column {column!r}; pick one of its columns")
             if column == target:
                 raise StudioError(f"the {role} column cannot be the target {target!r}; pick another column")
-        return RunInputs(found, target, chosen, saved, time_column, group_column)
+        return RunInputs(found, target, chosen, saved, time_column, group_column, saved is None and recipe_spec is None)
 
     # ------------------------------------------------------------ submitting
 
@@ -258,22 +276,26 @@ class TrainingRuns:
         self, table: str, target: str, *, version: int | None = None, recipe: str | None = None, recipe_version: int | None = None,
         recipe_spec: dict[str, Any] | None = None, task: str = "auto", metric: str | None = None, trials: int | None = None,
         seconds: float | None = None, families: list[str] | None = None, workers: int = 1, seed: int = 0, model: str | None = None,
-        time_column: str | None = None, group_column: str | None = None, started: float | None = None,
+        time_column: str | None = None, group_column: str | None = None, started: float | None = None, storage: str | None = None,
     ) -> int:  # fmt: skip
         """Queue a run as a ``training.run`` job and start its worker; returns the run id. The
         parameters are checked first (table, target, recipe, task, metric, families, budget,
         model name), so a bad run is refused before any worker starts. ``started`` (epoch
         seconds, default now) is when a ``seconds`` budget began: a command's whole wall-clock
-        budget counts from its start."""
+        budget counts from its start. ``storage``: the study's storage URL (default: a SQLite file
+        in the run folder; postgresql://... for workers on other machines), opened here once so
+        that a wrong URL is refused now."""
         inputs = self.inputs(table, target, version, recipe, recipe_version, recipe_spec, time_column, group_column)
         _check_settings(task, metric, trials, seconds, families, workers, self.jobs.slot_limit())
         name = validate_name(model or f"{inputs.table.name}_{target}", "model")
+        if storage is not None:
+            open_storage(storage).engine.dispose()
         params = {
             "table": inputs.table.name, "version": inputs.table.version, "target": target,
             "recipe": inputs.saved.name if inputs.saved else None, "recipe_version": inputs.saved.version if inputs.saved else None,
             "recipe_spec": recipe_spec, "task": task, "metric": metric, "trials": trials, "seconds": seconds, "families": families,
             "workers": workers, "seed": seed, "model": name, "time_column": time_column, "group_column": group_column,
-            "started": time.time() if started is None else started,
+            "started": time.time() if started is None else started, "storage": storage,
         }  # fmt: skip
         return self.jobs.submit(RUN_KIND, params, f"Train {name} on {inputs.table.name} v{inputs.table.version} for {target}")
 
@@ -281,10 +303,11 @@ class TrainingRuns:
                       started: float | None = None) -> int:
         """Queue the resumption of a run that stopped (killed, failed or cancelled) as a
         ``training.resume`` job; returns its job id."""
+        self.jobs.reap()  # a run whose worker was killed is failed first
         job = self.get(run)
         if any(j.active for j in self.jobs_of(run)):
             raise StudioError(f"run {run} is still {job.status}; wait for it, or cancel it first (`studio runs cancel {run}`)")
-        if not study_ready(self.run_dir(run)):
+        if not study_ready(self.storage(run), study_name(self.run_dir(run))):
             raise StudioError(f"run {run} has no study yet (it stopped before its search began); train again")
         _check_settings("auto", None, trials, seconds, None, workers, self.jobs.slot_limit())
         params = {"run": run, "seconds": seconds, "trials": trials, "workers": workers, "started": time.time() if started is None else started}
@@ -295,11 +318,16 @@ class TrainingRuns:
     def run_dir(self, run: int | None) -> Path:
         return self.root / (str(run) if run is not None else f"local-{time.time_ns()}")
 
+    def storage(self, run: int) -> str:
+        """The storage URL of a run's study."""
+        return self.get(run).params.get("storage") or default_storage_url(self.run_dir(run))
+
     def run(
         self, context: JobContext, *, table: str, target: str, version: int | None = None, recipe: str | None = None,
         recipe_version: int | None = None, recipe_spec: dict[str, Any] | None = None, task: str = "auto", metric: str | None = None,
         trials: int | None = None, seconds: float | None = None, families: list[str] | None = None, workers: int = 1, seed: int = 0,
         model: str | None = None, time_column: str | None = None, group_column: str | None = None, started: float | None = None,
+        storage: str | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Train on a table version and store the model; the result is what ``studio train``
         prints. Run inside a job (the run id is the job id); ``context`` gets the progress."""
@@ -315,10 +343,12 @@ class TrainingRuns:
         factory = functools.partial(recipe_pipeline, inputs.recipe.to_json(), task)
         context.progress(0.04, f"training a {task} model on {len(frame):,} rows ({inputs.validation} validation)")
         context.on_cancel.append(stop_worker_processes)
-        with _StudyWatch(run_dir, context.progress, trials, budget, time.time()):
+        shown = budget if budget is not None or trials is not None else DEFAULT_SECONDS  # train's default budget
+        storage = storage or default_storage_url(run_dir)
+        with _StudyWatch(storage, study_name(run_dir), context.progress, trials, shown, time.time()):
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
-                           families=families, seed=seed, workers=workers, study_name=STUDY)
+                           families=families, seed=seed, workers=workers, storage=storage, study_name=study_name(run_dir))
         return self._store(context, name, inputs, result, started)
 
     def resume(self, context: JobContext, *, run: int, seconds: float | None = None, trials: int | None = None, workers: int = 1,
@@ -328,12 +358,12 @@ class TrainingRuns:
         params = self.get(run).params
         inputs = self.inputs(params["table"], params["target"], params["version"], params["recipe"], params["recipe_version"],
                              params["recipe_spec"], params["time_column"], params["group_column"])
-        storage = default_storage_url(self.run_dir(run))
+        storage, name = self.storage(run), study_name(self.run_dir(run))
         budget = _remaining(seconds, started)
         context.progress(0.02, f"resuming run {run}")
         context.on_cancel.append(stop_worker_processes)
-        with _StudyWatch(self.run_dir(run), context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
-            result = resume(storage, STUDY, seconds=budget, trials=trials, workers=workers)
+        with _StudyWatch(storage, name, context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
+            result = resume(storage, name, seconds=budget, trials=trials, workers=workers)
         return self._store(context, params["model"], inputs, result, started, run)
 
     def _store(self, context: JobContext, name: str, inputs: RunInputs, result: TrainingResult, started: float,
@@ -369,13 +399,11 @@ class TrainingRuns:
         """Search a run's study from this process until its budget is spent (``storage``: the
         study's URL, for a worker on another machine sharing the run folder); returns how many
         trials the study holds then."""
-        if storage is None:
-            self.get(run)
-            if not study_ready(self.run_dir(run)):
-                raise StudioError(f"run {run} has no study yet; start the worker once the run is searching (`studio runs show {run}`)")
-        url = storage or default_storage_url(self.run_dir(run))
-        join(url, STUDY, index)
-        return len(load(url, STUDY)[0].get_trials(deepcopy=False))
+        url, name = storage or self.storage(run), study_name(self.run_dir(run))
+        if not study_ready(url, name):
+            raise StudioError(f"run {run} has no study in {hide_password(url)} yet; start the worker once the run is searching (`studio runs show {run}`)")
+        join(url, name, index)
+        return len(load(url, name)[0].get_trials(deepcopy=False))
 
     # ------------------------------------------------------------ batch prediction
 
@@ -479,13 +507,14 @@ class TrainingRuns:
         jobs = self.jobs_of(run)
         latest = jobs[-1]
         document: dict[str, Any] = {
-            "run": run, "status": latest.status, "params": jobs[0].params, "result": latest.result, "error": latest.error,
+            "run": run, "status": latest.status, "params": jobs[0].to_json()["params"], "result": latest.result, "error": latest.error,
             "jobs": [{"id": j.id, "kind": j.kind, "status": j.status, "duration_s": j.duration_s} for j in jobs],
             "trials": {}, "best_score": None,
         }  # fmt: skip
-        if study_ready(self.run_dir(run)):
+        storage, name = self.storage(run), study_name(self.run_dir(run))
+        if study_ready(storage, name):
             quiet_optuna()
-            study = optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir(run))))
+            study = optuna.load_study(study_name=name, storage=open_storage(storage))
             trials = study.get_trials(deepcopy=False)
             document["trials"] = {state.name: sum(t.state == state for t in trials) for state in TrialState if any(t.state == state for t in trials)}
             if any(t.state == TrialState.COMPLETE for t in trials):
@@ -533,9 +562,11 @@ def _remaining(seconds: float | None, started: float) -> float | None:
     refit, keeping back the time to store the model."""
     if seconds is None:
         return None
-    left = seconds - (time.time() - started) - STORE_SECONDS
+    spent = time.time() - started
+    left = seconds - spent - STORE_SECONDS
     if left < 1:
-        raise StudioError(f"the budget of {seconds:g} s was spent before training began (waiting for a job slot?); give a longer --timeout")
+        raise StudioError(f"the budget of {seconds:g} s was spent before training began (starting the run and reading its rows took "
+                          f"{spent:.0f} s); give a longer --timeout")
     return left
 
 

@@ -131,7 +131,7 @@ RUN_SUMMARY = [
 ]
 RUN_PARAMS = under("params", [
     "families[]: str", "group_column: null", "metric: null", "model: str", "recipe: null", "recipe_spec: null", "recipe_version: null",
-    "seconds: null", "seed: int", "started: float", "table: str", "target: str", "task: str", "time_column: null", "trials: int",
+    "seconds: null", "seed: int", "started: float", "storage: null", "table: str", "target: str", "task: str", "time_column: null", "trials: int",
     "version: int", "workers: int",
 ])
 RUN = sorted([
@@ -168,7 +168,7 @@ MODEL_INFO = under("info", [
 ])
 MODEL = sorted([
     "bytes: int", "content_hash: str", "created_at: float", *MODEL_INFO, "name: str", "origin.dataset.asset_id: int",
-    "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null",
+    "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null", "origin.features: str",
     "origin.kind: str", "origin.run: int", "version: int",
 ])
 

@@ -5,6 +5,7 @@ on ``cluster_id``; bad parameters refused before any worker starts; batch predic
 the input's order, names its columns by class, looks up the aggregates the input lacks in the
 online table, refuses a bad record or a tampered artifact in one line and writes nothing then."""
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,7 @@ def test_run_job_trains_in_a_worker_and_stores_the_model(trained):
     assert (job.result["run"], job.result["model"], job.result["version"], job.result["trials"]) == (run, "minutes_job", 1, 2)
     version = workspace.models.get("minutes_job")
     assert version.origin["run"] == run and version.origin["dataset"]["table"] == "orders" and version.origin["feature_recipe"] is None
+    assert version.origin["features"] == "default by column kind"
     assert (workspace.runs.run_dir(run) / "study.db").exists()
     shown = workspace.runs.show(run)
     assert shown["status"] == SUCCEEDED and shown["trials"] == {"COMPLETE": 2} and shown["result"] == job.result
@@ -81,6 +83,7 @@ def test_the_stored_model_keeps_what_later_stages_read(trained):
     ]
     assert set(version.expectations["columns"]) == {"city", "distance", "items"}
     assert version.origin["feature_recipe"]["recipe"] == "lateness" and version.origin["dataset"]["version"] == 1
+    assert version.origin["features"] == "saved recipe"
     with pytest.raises(StudioError, match="late v1"):
         workspace.sources.delete("orders")  # the model's training data
     with pytest.raises(StudioError, match="late v1"):
@@ -211,3 +214,22 @@ def test_predict_looks_up_the_aggregates_the_input_lacks_in_the_online_table(sho
     pipeline = workspace.models.load(workspace.models.get("eta", result["version"]))
     set_online_table(pipeline, workspace.features.online_table("delivery"))
     np.testing.assert_allclose(pd.read_csv(tmp_path / "out.csv")["prediction"], pipeline.predict(requests), rtol=1e-9)
+
+
+def test_a_budget_spent_before_training_is_one_line(trained):
+    workspace = trained[0]
+    with pytest.raises(StudioError, match=r"the budget of 5 s was spent before training began \(starting the run and reading its rows took 1\d s\)"):
+        workspace.runs.run(JobContext(), table="orders", target="late", seconds=5, started=time.time() - 12)
+
+
+def test_predict_job_scores_in_a_worker(trained, tmp_path):
+    workspace, frame, _classifier, _regressor = trained
+    frame.head(30).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(StudioError, match="late has no version 7"):
+        workspace.runs.submit_predict("late:7", str(tmp_path / "in.csv"), str(tmp_path / "out.csv"))
+    job = wait_for(workspace, workspace.runs.submit_predict("late", str(tmp_path / "in.csv"), str(tmp_path / "out.csv")), (SUCCEEDED, FAILED))
+    assert job.status == SUCCEEDED, job.error
+    assert (job.kind, job.title, job.result) == (
+        "training.predict", f"Predict {tmp_path / 'in.csv'} with late v1", {"model": "late", "version": 1, "rows": 30, "path": str(tmp_path / "out.csv")},
+    )
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 30
