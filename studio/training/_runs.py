@@ -485,11 +485,12 @@ class TrainingRuns:
         return [self.get(run), *reversed(resumed)]
 
     def study(self, run: int) -> optuna.Study | None:
-        """The run's study, or None before its search has begun."""
-        if not (self.run_dir(run) / "study.db").exists():
+        """The run's study (wherever its storage is), or None before its search has begun."""
+        storage, name = self.storage(run), study_name(self.run_dir(run))
+        if not study_ready(storage, name):
             return None
         quiet_optuna()
-        return optuna.load_study(study_name=STUDY, storage=open_storage(default_storage_url(self.run_dir(run))))
+        return optuna.load_study(study_name=name, storage=open_storage(storage))
 
     def progress(self, run: int) -> StudyProgress | None:
         """The run's search as plain data (trials, best so far, budget), or None before it began."""
@@ -511,10 +512,8 @@ class TrainingRuns:
             "jobs": [{"id": j.id, "kind": j.kind, "status": j.status, "duration_s": j.duration_s} for j in jobs],
             "trials": {}, "best_score": None,
         }  # fmt: skip
-        storage, name = self.storage(run), study_name(self.run_dir(run))
-        if study_ready(storage, name):
-            quiet_optuna()
-            study = optuna.load_study(study_name=name, storage=open_storage(storage))
+        study = self.study(run)
+        if study is not None:
             trials = study.get_trials(deepcopy=False)
             document["trials"] = {state.name: sum(t.state == state for t in trials) for state in TrialState if any(t.state == state for t in trials)}
             if any(t.state == TrialState.COMPLETE for t in trials):
