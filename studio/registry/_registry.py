@@ -107,6 +107,13 @@ class Registry:
         """The version ``alias`` points at ("which version is production"), None when unset."""
         return self.aliases(name).get(checked_alias(alias))
 
+    def alias_history(self, name: str, alias: str = PRODUCTION) -> list[int | None]:
+        """The versions that held ``alias`` as a rollback sees them, oldest first: the last is
+        the current one, the one before it where ``rollback`` goes (None: cleared)."""
+        asset_id = self.models.get(name).asset_id
+        with self.engine.connect() as connection:
+            return alias_stack(connection, asset_id, checked_alias(alias))
+
     def get(self, name: str, alias: str = PRODUCTION) -> ModelVersion:
         """The version ``alias`` of model ``name`` points at."""
         number = self.holder(name, alias)
