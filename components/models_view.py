@@ -34,13 +34,17 @@ def _score(value: Any) -> str:
     return "" if value is None else f"{float(value):.4g}"
 
 
+def _named(version: int | None) -> str:
+    return "" if version is None else f"v{version}"
+
+
 def models_frame(current: Workspace) -> pd.DataFrame:
     """One row per model: its production and staging versions and its newest version's scores."""
     rows = []
     for newest in current.models.list():
         aliases = current.registry.aliases(newest.name)
         rows.append({
-            "model": newest.name, "versions": newest.version, "production": aliases.get(PRODUCTION), "staging": aliases.get(STAGING),
+            "model": newest.name, "versions": newest.version, "production": _named(aliases.get(PRODUCTION)), "staging": _named(aliases.get(STAGING)),
             "task": newest.task, "target": newest.target, "metric": newest.info.get("metric", ""),
             "newest holdout score": _score(newest.info.get("holdout_score")), "updated": ago(newest.created_at),
         })  # fmt: skip
@@ -55,7 +59,7 @@ def versions_frame(versions: list[RegistryVersion]) -> pd.DataFrame:
             "version": kept.model.version, "aliases": ", ".join(kept.aliases), "archived": kept.archived,
             "validation score": _score(info.get("cv_score")), "holdout score": _score(info.get("holdout_score")),
             "tests": "" if tests is None else ("passed" if tests.passed else f"failed: {', '.join(tests.failed)}"),
-            "trained": ago(kept.model.created_at), "run": kept.model.origin.get("run"),
+            "trained": ago(kept.model.created_at), "run": str(kept.model.origin.get("run") or ""),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -150,8 +154,8 @@ def tests_tab(current: Workspace, kept: RegistryVersion) -> None:
         st.caption("The test suite has not run on this version yet.")
         return
     against = f" against production v{run.reference_version}" if run.reference_version is not None else ""
-    verdict = "all passed" if run.passed else f"failed: {', '.join(run.failed)}"
-    st.markdown(f"**{sum(r['passed'] for r in run.tests)} of {len(run.tests)} tests passed**{against} ({verdict}); run {ago(run.at)} by {run.actor}.")
+    failed = "" if run.passed else f" (failed: {', '.join(run.failed)})"
+    st.markdown(f"**{sum(r['passed'] for r in run.tests)} of {len(run.tests)} tests passed**{against}{failed}; run {ago(run.at)} by {run.actor}.")
     tests_table(run.tests, f"md_tests_{name}_{number}_{run.id}")
 
 

@@ -42,7 +42,7 @@ def test_open_validate_promote_block_override_roll_back_and_audit(two_versions):
     workspace = two_versions
     app = open_page("models")
     models = table(app, "model", "production", "staging")
-    assert models["model"].tolist() == ["eta"] and models["versions"].tolist() == [2] and models["production"].isna().all()
+    assert models["model"].tolist() == ["eta"] and models["versions"].tolist() == [2] and models["production"].tolist() == [""]
     assert app.selectbox(key="md_version_eta").value == 2  # no production yet: the newest
     app.selectbox(key="md_version_eta").select(1).run()
     assert "The report is computed once per version" in texts(app)  # its job was queued
