@@ -18,7 +18,6 @@ from components.evaluation_charts import report_figures, suite_rows, threshold_f
 from components.jobs_view import track
 from components.layout import ago, human_bytes, keep_error, outcome
 from studio import StudioError, Workspace
-from studio.jobs import FAILED
 from studio.registry import PRODUCTION, STAGING, RegistryVersion
 
 CONFIRM = "md_confirm"  # {"action", "model", "version"}: the dialog to show
@@ -100,7 +99,7 @@ def report_tab(current: Workspace, kept: RegistryVersion) -> None:
         job_id = state.get(REPORT_JOBS, {}).get(f"{name}:{number}")
         if job_id is None:
             _queue_report(current, name, number)
-        elif current.jobs.get(job_id).status == FAILED:
+        elif not current.jobs.get(job_id).active:  # it failed, was cancelled, or its file went
             st.button("Compute the report again", key=f"md_report_again_{name}_{number}", on_click=_queue_report, args=(current, name, number))
         st.caption("The report is computed once per version, on its holdout rows, as a job; it shows here when it is done.")
         outcome(current, REPORT)
