@@ -28,6 +28,7 @@ navigation = st.navigation(
         "Models": [
             st.Page("pages/models/features.py", title="Features", icon=":material/tune:"),
             st.Page("pages/models/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("pages/models/models.py", title="Models", icon=":material/inventory_2:"),
         ],
         "Operations": [
             st.Page("pages/operations/jobs.py", title="Jobs", icon=":material/pending_actions:"),

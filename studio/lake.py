@@ -79,6 +79,23 @@ def atomic_replace(temp: Path, target: Path) -> None:
     fsync_path(target.parent)
 
 
+def write_text_atomic(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` through a temp file beside it: the old file or the new one,
+    never half of one. An unwritable folder is one line naming it."""
+    target = Path(target).expanduser().absolute()
+    if not target.parent.is_dir():
+        raise StudioError(f"{target.parent}: no such folder; create it first")
+    temp = target.parent / f".{target.name}.{uuid.uuid4().hex}.part"
+    try:
+        temp.write_text(text, encoding="utf-8")
+        atomic_replace(temp, target)
+    except OSError as exc:
+        reason = f" ({exc.strerror})" if exc.strerror else ""
+        raise StudioError(f"{target.parent}: not writable{reason}; choose a folder you can write to") from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def output_path(path: Path | str, overwrite: bool, verb: str) -> Path:
     """``path`` as an absolute output file path (.parquet or .csv) in an existing folder; a
     one-line error naming the fix otherwise. ``verb`` names the command (apply, predict)."""

@@ -22,6 +22,7 @@ from studio.versioned import AssetRef, Dependent, StoreServices, VersionedStore
 
 if TYPE_CHECKING:
     from studio.datasets import DatasetStore, ReviewStore
+    from studio.evaluation import EvaluationReports
     from studio.features import FeatureRecipeStore
     from studio.models import ModelStore
     from studio.registry import Registry
@@ -33,7 +34,8 @@ MARKER = "workspace.json"
 DEFAULT_WORKSPACE = "workspace"
 # The modules that declare each stage's job kinds (``JOB_KINDS``), imported by name when needed.
 JOB_MODULES = (
-    "studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.features._jobs", "studio.training._jobs", "studio.demo._jobs",
+    "studio.tables._jobs", "studio.sources._jobs", "studio.datasets._jobs", "studio.features._jobs", "studio.training._jobs",
+    "studio.evaluation._jobs", "studio.demo._jobs",
 )
 
 
@@ -187,6 +189,13 @@ class Workspace:
         from studio.training import TrainingRuns
 
         return TrainingRuns(self.root, self.jobs, self.tables, self.features, self.models)
+
+    @cached_property
+    def reports(self) -> "EvaluationReports":
+        """Each model version's evaluation report, computed once (a job) and stored."""
+        from studio.evaluation import EvaluationReports
+
+        return EvaluationReports(self.artifacts_dir / "reports", self.models, self.services.submit_job)
 
     @cached_property
     def registry(self) -> "Registry":

@@ -3,10 +3,10 @@ tuple (its click groups and commands); naming the module in ``STAGES`` registers
 
 import click
 
-from studio.cli import app, consolidate, datasets, features, jobs, settings, sources, sql, training
+from studio.cli import app, consolidate, datasets, features, jobs, registry, settings, sources, sql, training
 from studio.cli._common import StudioGroup
 
-STAGES = (app, sources, consolidate, datasets, features, training, jobs, sql, settings)
+STAGES = (app, sources, consolidate, datasets, features, training, registry, jobs, sql, settings)
 
 
 @click.group(cls=StudioGroup)

@@ -206,7 +206,7 @@ def model_line(summary: dict[str, Any]) -> str:
 
 @click.group()
 def models() -> None:
-    """The models training stored, and their versions."""
+    """The models training stored, their versions, and the registry: promote, validate, rollback, aliases, archive, audit, compare, export, card."""
 
 
 @models.command("list")

@@ -117,6 +117,10 @@ class ModelStore(VersionedStore[ModelVersion]):
                 self._release_if_unused(content_hash)
             raise
 
+    def trusted_types(self) -> list[str]:
+        """The allow-list every load checks (base types and what the stages declare)."""
+        return list(self._trusted())
+
     def load(self, version: ModelVersion) -> Any:
         """The fitted pipeline of ``version``, after its sha256 and its types check out."""
         return load_artifact(version.path, version.content_hash, self._trusted())

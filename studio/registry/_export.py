@@ -19,9 +19,8 @@ import pandas as pd
 import skops.io as sio
 
 from studio.errors import StudioError
-from studio.models import column_kind
 from studio.lake import atomic_replace, fsync_path
-from studio.models import artifact_bytes
+from studio.models import ModelStore, ModelVersion, artifact_bytes, column_kind
 
 EXTRA = "pip install 'studio[export]'"
 PARITY_ROWS = 1000
@@ -172,3 +171,30 @@ def export_onnx(pipeline: Any, sample: pd.DataFrame, path: Path, *, tolerance: f
     finally:
         temp.unlink(missing_ok=True)
     return {"path": str(target), "rows_checked": len(rows), "max_difference": difference}
+
+
+EXPORT_FORMATS = ("mlflow", "onnx")
+
+
+def export_version(models: ModelStore, version: ModelVersion, fmt: str, out: Path) -> dict[str, Any]:
+    """Export a stored model version (sha256 and allow-list checked on load) as an MLflow model
+    folder at ``out``, or as an ONNX file (``out`` itself when it ends in .onnx, else
+    ``out/<name>_v<version>.onnx``) checked against the pipeline on the version's holdout rows.
+    Returns what the CLI prints: model, version, format, path and the ONNX parity check."""
+    if fmt not in EXPORT_FORMATS:
+        raise StudioError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
+    pipeline = models.load(version)
+    try:
+        sample = models.holdout(version).drop(columns=[version.target], errors="ignore")
+    except StudioError:
+        sample = None
+    out = Path(out).expanduser()
+    written: dict[str, Any] = {"model": version.name, "version": version.version, "format": fmt, "rows_checked": None, "max_difference": None}
+    if fmt == "mlflow":
+        path = export_mlflow(pipeline, out, sample=sample, trusted_extra=models.trusted_types())
+        return {**written, "path": str(path)}
+    if sample is None or not len(sample):
+        raise StudioError(f"model {version.name} v{version.version} has no holdout rows to check the ONNX graph against; train it again")
+    target = out if out.suffix.lower() == ".onnx" else out / f"{version.name}_v{version.version}.onnx"
+    checked = export_onnx(pipeline, sample, target)
+    return {**written, "path": checked["path"], "rows_checked": checked["rows_checked"], "max_difference": checked["max_difference"]}

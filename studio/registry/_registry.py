@@ -20,13 +20,14 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from studio import meta
 from studio.errors import NotFound, StudioError
-from studio.evaluation import SuiteSpec, suite_passed
+from studio.evaluation import SuiteSpec, model_card, suite_passed
 from studio.models import MODEL_NAMESPACE, ModelStore, ModelVersion
 from studio.registry._audit import (
     ARCHIVE,
@@ -46,6 +47,7 @@ from studio.registry._audit import (
     write_entry,
 )
 from studio.registry._compare import compare_versions
+from studio.registry._export import export_version
 from studio.registry._gate import PromotionResult, TestRun, run_gate, suite_spec
 from studio.registry._webhooks import Webhooks
 from studio.versioned import AssetRef, Dependent, StoreServices
@@ -54,7 +56,7 @@ PRODUCTION, STAGING = "production", "staging"
 GATED_ALIASES = (PRODUCTION,)  # set only by a promotion, which runs the test suite
 ALIAS_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 MAX_TAG_KEY, MAX_TAG_VALUE, MAX_DESCRIPTION = 100, 500, 10_000
-ALIAS_FIX = "move or clear {them} first (workspace.registry.clear_alias)"
+ALIAS_FIX = "move or clear {them} first (`studio models unalias NAME ALIAS`)"
 
 
 def checked_alias(alias: str) -> str:
@@ -105,6 +107,13 @@ class Registry:
         """The version ``alias`` points at ("which version is production"), None when unset."""
         return self.aliases(name).get(checked_alias(alias))
 
+    def alias_history(self, name: str, alias: str = PRODUCTION) -> list[int | None]:
+        """The versions that held ``alias`` as a rollback sees them, oldest first: the last is
+        the current one, the one before it where ``rollback`` goes (None: cleared)."""
+        asset_id = self.models.get(name).asset_id
+        with self.engine.connect() as connection:
+            return alias_stack(connection, asset_id, checked_alias(alias))
+
     def get(self, name: str, alias: str = PRODUCTION) -> ModelVersion:
         """The version ``alias`` of model ``name`` points at."""
         number = self.holder(name, alias)
@@ -146,6 +155,31 @@ class Registry:
         results, lineage, aliases, tags, description, archive and artifact."""
         left, right = self.version(name, a), self.version(name, b)
         return compare_versions(left, right, self.lineage(name, a), self.lineage(name, b))
+
+    def card(self, name: str, version: int | None = None, *, report: dict[str, Any] | None = None) -> str:
+        """The version's model card (Markdown) from what the studio keeps: its description,
+        signature, lineage, newest test run, and ``report`` (its stored evaluation report)."""
+        kept = self.version(name, version)
+        model = kept.model
+        lineage = self.lineage(model.name, model.version)
+        table, recipe = lineage.get("dataset") or {}, lineage.get("feature_recipe")
+        facts: dict[str, Any] = {
+            "trained on": f"{table.get('current_name') or table.get('table')} v{table.get('version')}" if table else None,
+            "feature recipe": f"{recipe.get('current_name') or recipe.get('recipe')} v{recipe.get('version')}" if recipe else "the studio's treatment by column kind",
+            "training run": lineage.get("run"),
+            "metric": model.info.get("metric"),
+            "validation": model.info.get("validation"),
+            "trials": model.info.get("trials"),
+            "aliases": ", ".join(kept.aliases) or None,
+        }
+        return model_card(
+            model.name, model.version, report=report, tests=kept.tests.tests if kept.tests else None, signature=model.signature or None,
+            lineage={key: value for key, value in facts.items() if value is not None}, description=kept.description or None,
+        )
+
+    def export(self, name: str, version: int | None, fmt: str, out: Path) -> dict[str, Any]:
+        """Export a version as an MLflow model folder or an ONNX file (``export_version``)."""
+        return export_version(self.models, self.models.get(name, version), fmt, out)
 
     def audit(self, name: str | None = None, limit: int | None = None) -> list[AuditEntry]:
         """The audit log, newest first: every model's, or one model's (also after it was deleted,

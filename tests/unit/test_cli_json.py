@@ -171,6 +171,29 @@ MODEL = sorted([
     "origin.dataset.content_hash: str", "origin.dataset.table: str", "origin.dataset.version: int", "origin.feature_recipe: null", "origin.features: str",
     "origin.kind: str", "origin.run: int", "version: int",
 ])
+SUITE_ROWS = ["tests[].name: str", "tests[].passed: bool", "tests[].threshold: float", "tests[].value: float|null"]
+PROMOTION = ["alias: str", "model: str", "promoted: bool", *SUITE_ROWS, "version: int"]
+TEST_RUN = [
+    "actor: str", "at: float", "model: str", "passed: bool", "reference_version: int", "test_run: int", "tests[].detail: str", *SUITE_ROWS, "version: int",
+]
+ALIAS_MOVE = ["alias: str", "changed: bool", "model: str", "previous_version: int", "version: int"]
+ARCHIVED = ["aliases: []", "archived: bool", "model: str", "version: int"]
+AUDIT = [
+    "action: str", "actor: str", "alias: null|str", "at: float", "id: int", "model: str", "previous_version: int|null", "reason: null|str", "tests: null",
+    "version: int|null",
+]
+LINEAGE = [
+    "dataset.asset_id: int", "dataset.content_hash: str", "dataset.current_name: str", "dataset.table: str", "dataset.version: int",
+    "feature_recipe: null", "kind: str", "model: str", "run: int", "version: int",
+]
+COMPARISON = sorted([
+    "artifact.a.bytes: int", "artifact.a.content_hash: str", "artifact.b.bytes: int", "artifact.b.content_hash: str",
+    "info[].a: bool|float|int|null|str", "info[].b: bool|float|int|null|str", "info[].differs: bool", "info[].key: str",
+    *under("lineage.a", LINEAGE), *under("lineage.b", LINEAGE), "model: str", "notes.aliases.a[]: str", "notes.aliases.b: []",
+    "notes.archived.a: bool", "notes.archived.b: bool", "notes.description.a: str", "notes.description.b: str", "notes.tags.a: {}",
+    "notes.tags.b: {}", *[f"tests[].{side}.{key}" for side in ("a", "b") for key in ("passed: bool", "threshold: float", "value: float|null")],
+    "tests[].name: str", "versions[]: int",
+])
 
 # (command line, pin); {files} is the folder of input files, {job} a queued job, {run} the newest
 # run, {queued_run} a run queued without a worker. In order: later commands use what earlier
@@ -239,6 +262,19 @@ PINS: list[tuple[str, list[str]]] = [
     ("models list", under("[]", MODEL_SUMMARY)),
     ("models versions shop_late", under("[]", MODEL_SUMMARY)),
     ("models show shop_late", MODEL),
+    ("models promote shop_late 1 --alias production --reason 'pinned by the test'", PROMOTION),
+    ("models promote shop_late 2 --reason 'pinned by the test'", PROMOTION),
+    ("models validate shop_late 1", sorted(TEST_RUN)),
+    ("models rollback shop_late", ALIAS_MOVE),
+    ("models alias shop_late 2 staging", sorted(set(ALIAS_MOVE) - {"previous_version: int"} | {"previous_version: null"})),
+    ("models unalias shop_late staging", sorted(set(ALIAS_MOVE) - {"version: int"} | {"version: null"})),
+    ("models archive shop_late 2 --reason superseded", ARCHIVED),
+    ("models unarchive shop_late 2", ARCHIVED),
+    ("models audit", under("[]", sorted(AUDIT + ["tests.failed[]: str", "tests.passed: bool", "tests.run_id: int", "tests.total: int"]))),
+    ("models audit shop_late --limit 3", under("[]", AUDIT)),
+    ("models compare shop_late 1 2", COMPARISON),
+    ("models export shop_late:1 --format mlflow --out {files}/mlflow_model", ["format: str", "max_difference: null", "model: str", "path: str", "rows_checked: null", "version: int"]),
+    ("models card shop_late:1 --out {files}/card.md", ["card: str", "model: str", "path: str", "version: int"]),
 ]
 
 
@@ -276,7 +312,8 @@ def run_json(tmp_path: Path) -> Callable[[str], Any]:
             params = {"table": "shop", "target": "late", "model": "queued", "trials": 1}
             values["queued_run"] = str(Workspace.open(ws).jobs.submit("training.run", params, title="queued", launch=False))
         args = shlex.split(command.format(**values)) + ["--workspace", str(ws)] + ([] if command.startswith("consolidate show") else ["--json"])
-        return json.loads(cli(*args).stdout)
+        # a blocked promotion or a failed validation prints its document, then exits 1
+        return json.loads(cli(*args, check=not command.startswith(("models promote", "models validate"))).stdout)
 
     return run
 
