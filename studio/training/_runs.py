@@ -51,7 +51,7 @@ from studio.training._predict import READERS, batches, file_relation, predict_ba
 from studio.training._run import DEFAULT_SECONDS, resume, train
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, counted
 from studio.training._spec import RunSpec
-from studio.training._storage import default_storage_url, open_storage, quiet_optuna
+from studio.training._storage import default_storage_url, fail_abandoned_trials, open_storage, quiet_optuna
 from studio.training._tasks import METRICS, TASKS, resolve_metric, resolve_task
 from studio.training._workers import join, load
 from studio.versioned import validate_name
@@ -164,6 +164,15 @@ def stop_worker_processes() -> None:
         if parent == me:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(stat.parent.name), signal.SIGKILL)
+
+
+def _abandon(storage: str, name: str) -> None:
+    """What a cancelled run does before its process exits: stop its worker processes, then fail
+    the trials they and this process leave RUNNING, so none stays RUNNING for a resume to
+    count (one started in the instant before the cancel has no worker recorded yet)."""
+    stop_worker_processes()
+    if study_ready(storage, name):
+        fail_abandoned_trials(optuna.load_study(study_name=name, storage=open_storage(storage)))
 
 
 def _packages() -> dict[str, str]:
@@ -342,9 +351,9 @@ class TrainingRuns:
         budget = _remaining(seconds, started)
         factory = functools.partial(recipe_pipeline, inputs.recipe.to_json(), task)
         context.progress(0.04, f"training a {task} model on {len(frame):,} rows ({inputs.validation} validation)")
-        context.on_cancel.append(stop_worker_processes)
         shown = budget if budget is not None or trials is not None else DEFAULT_SECONDS  # train's default budget
         storage = storage or default_storage_url(run_dir)
+        context.on_cancel.append(functools.partial(_abandon, storage, study_name(run_dir)))
         with _StudyWatch(storage, study_name(run_dir), context.progress, trials, shown, time.time()):
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
@@ -361,7 +370,7 @@ class TrainingRuns:
         storage, name = self.storage(run), study_name(self.run_dir(run))
         budget = _remaining(seconds, started)
         context.progress(0.02, f"resuming run {run}")
-        context.on_cancel.append(stop_worker_processes)
+        context.on_cancel.append(functools.partial(_abandon, storage, name))
         with _StudyWatch(storage, name, context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
             result = resume(storage, name, seconds=budget, trials=trials, workers=workers)
         return self._store(context, params["model"], inputs, result, started, run)

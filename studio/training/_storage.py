@@ -128,6 +128,33 @@ def _gone(identity: dict[str, Any]) -> bool:
     return _start_time(int(identity["pid"])) != identity.get("start")
 
 
+def fail_abandoned_trials(study: optuna.Study) -> list[int]:
+    """Fail the RUNNING trials a cancelled run leaves behind as its process exits: its own,
+    those with no worker recorded yet (started in the instant before the cancel), and those of
+    workers already gone; return their numbers. A worker on another machine keeps its trial."""
+    failed = recover_stale_trials(study) + fail_queued_trials(study)
+    me = worker_identity()
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        identity = trial.user_attrs.get(WORKER)
+        if identity is None or (identity.get("host"), identity.get("pid")) == (me["host"], me["pid"]):
+            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+                study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                failed.append(trial.number)
+    return sorted(failed)
+
+
+def fail_queued_trials(study: optuna.Study) -> list[int]:
+    """Fail the trials a stopped run queued (WAITING) but never began, and return their numbers:
+    left queued, the next search would run them in place of those it queues itself and end
+    with one of its own still queued."""
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+            study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            failed.append(trial.number)
+    return failed
+
+
 def recover_stale_trials(study: optuna.Study, trials: list[FrozenTrial] | None = None) -> list[int]:
     """Fail every RUNNING trial whose worker is dead; return their numbers. Given ``trials``
     (the search loop's fresh list; Optuna's optimize runs the heartbeat check itself), only
