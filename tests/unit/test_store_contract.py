@@ -133,3 +133,21 @@ def test_concurrent_adds_from_several_processes_get_consecutive_versions(case, w
     assert sorted(number for number, _ in results) == list(range(1, workers + 1))
     assert len({content_hash for _, content_hash in results}) == workers
     assert [v.version for v in case.store(workspace).versions("shared")] == list(range(workers, 0, -1))
+
+
+# ---------------------------------------------------------------- the store's own rules and messages
+
+
+def test_a_valid_name_is_sql_friendly_and_the_refusal_names_the_noun():
+    from studio.versioned import validate_name
+
+    for name in ("a", "_x", "Orders_2026", "x" * 63):
+        assert validate_name(name) == name
+    for name in ("", None, "2fast", "with space", "dash-ed", "x" * 64, "ok\n"):
+        with pytest.raises(StudioError) as caught:
+            validate_name(name, "dataset")
+        assert caught.value.message == (
+            f"{name!r} is not a valid dataset name; use letters, digits and _ (starting with a letter or _), at most 63 characters"
+        )
+    with pytest.raises(StudioError, match="'no way' is not a valid source name"):
+        validate_name("no way")
