@@ -151,3 +151,111 @@ def test_a_valid_name_is_sql_friendly_and_the_refusal_names_the_noun():
         )
     with pytest.raises(StudioError, match="'no way' is not a valid source name"):
         validate_name("no way")
+
+
+def test_a_blocked_change_names_each_dependent_once_grouped_by_how_it_refers():
+    from studio.versioned import Dependent, blocked_error
+
+    def dependent(noun, name, how="read by", fix="delete {them} first"):
+        return Dependent(noun=noun, name=name, blocks={"delete": how, "rename": "named by"}, fix=fix)
+
+    one = blocked_error("crm", "delete", "deleting", [dependent("recipe", "cities")])
+    assert one.message == "crm is read by recipe cities; deleting it would break it: delete it first"
+    many = blocked_error(
+        "crm",
+        "delete",
+        "deleting",
+        [dependent("recipe", "cities"), dependent("recipe", "shops"), dependent("model", "churn", "trained on", "retire {them}")],
+    )
+    assert many.message == (
+        "crm is read by recipes cities, shops and trained on model churn; deleting it would break them: delete them first; retire them"
+    )
+    renamed = blocked_error("crm", "rename", "renaming", [dependent("recipe", "cities")])
+    assert renamed.message == "crm is named by recipe cities; renaming it would break it: delete it first"
+
+
+@every_store
+def test_version_refs_and_lineage_name_the_asset_by_id(case, workspace):
+    version = case.add(workspace, "things", 1)
+    ref = version.ref("space")
+    assert (ref.namespace, ref.kind, ref.asset_id, ref.name, ref.version) == ("space", version.kind, version.asset_id, "things", 1)
+    assert version.ref("space", whole=True).version is None
+    assert version.lineage() == {
+        "name": "things", "kind": version.kind, "asset_id": version.asset_id, "version": 1, "content_hash": version.content_hash,
+    }
+
+
+@every_store
+def test_what_is_missing_is_said_with_the_command_that_lists_what_is_there(case, workspace):
+    store = case.store(workspace)
+    version = case.add(workspace, "things", 1)
+    with pytest.raises(NotFound) as caught:
+        store.get("THINGS", 2)
+    assert caught.value.message == f"THINGS has no version 2; `{store.versions_command} THINGS` lists its versions"
+    for missing in (lambda: store.get("nothing"), lambda: store.get("nothing", 1), lambda: store.versions("nothing")):
+        with pytest.raises(NotFound) as caught:
+            missing()
+        assert caught.value.message == f"no {store.noun} 'nothing'; `{store.list_command}` shows the {store.noun}s"
+    with pytest.raises(NotFound) as caught:
+        store.get_by_id(version.asset_id, 2)
+    assert caught.value.message == f"no {store.noun} with id {version.asset_id} version 2"
+    with pytest.raises(NotFound):
+        store.get_by_id(version.asset_id + 1000, 1)
+
+
+@every_store
+def test_an_asset_keeps_its_versions_apart_from_others(case, workspace):
+    """Versions number per asset, the newest is the highest number, and a version's time of
+    creation is when it was added."""
+    import time
+
+    store = case.store(workspace)
+    before = time.time()
+    case.add(workspace, "alpha", 1)
+    case.add(workspace, "alpha", 2)
+    beta = case.add(workspace, "beta", 3)
+    alpha = case.add(workspace, "alpha", 3)
+    assert (alpha.version, beta.version) == (3, 1)
+    assert before <= beta.created_at <= alpha.created_at <= time.time()
+    assert store.get("alpha") == alpha and store.get("beta") == beta
+    assert [v.version for v in store.versions("alpha")] == [3, 2, 1] and store.versions("beta") == [beta]
+    assert store.get_by_id(beta.asset_id, 1) == beta and alpha.asset_id != beta.asset_id
+
+
+def test_a_name_is_one_asset_across_the_kinds_of_a_namespace(workspace, files):
+    """Sources and datasets share the tables' namespace (SQL sees both by name)."""
+    from studio.datasets import Recipe
+
+    workspace.sources.add_file(files["csv"], "orders")
+    workspace.datasets.build(Recipe.from_json({"name": "build_cities", "output": "cities", "inputs": ["orders"]}))
+    with pytest.raises(StudioError) as caught:
+        workspace.sources.add_file(files["csv"], "Cities")
+    assert caught.value.message == "'cities' is the name of a dataset; choose another source name"
+    with pytest.raises(StudioError) as caught:
+        workspace.sources.rename("orders", "CITIES")
+    assert caught.value.message == "a dataset named 'cities' exists already; choose another name"
+    assert [t.name for t in workspace.tables.list()] == ["cities", "orders"]
+
+
+def test_a_write_that_keeps_losing_the_race_is_retried_then_refused(workspace):
+    import sqlalchemy as sa
+
+    store = workspace.sources
+    attempts = []
+
+    def losing(connection):
+        attempts.append(connection)
+        raise sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+
+    with pytest.raises(StudioError) as caught:
+        store._transaction(losing, "adding things")
+    assert caught.value.message == "adding things: other writes of this source kept winning the race; try again"
+    assert len(attempts) == 3
+
+    def wins_the_second_time(connection):
+        attempts.append(connection)
+        if len(attempts) == 4:
+            raise sa.exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+        return "done"
+
+    assert store._transaction(wins_the_second_time, "adding things") == "done" and len(attempts) == 5
