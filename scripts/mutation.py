@@ -151,7 +151,10 @@ def results(module: str, tests_from: str | None = None) -> dict[str, str]:
 def run(module: str, children: int, names: list[str], tests_from: str | None) -> int:
     only, tests = MODULES[module]
     folder = prepare(module, fresh=False, tests_from=tests_from)
-    env = {**os.environ, "PYTHONPATH": str(folder / "mutants")}  # job workers import the mutated copy
+    # Job workers import the mutated copy. The folder must exist before Python starts: a path
+    # entry that is missing then is skipped for the rest of the process (importer cache).
+    (folder / "mutants").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(folder / "mutants")}
     payload = json.dumps([only, tests, children, names])
     return subprocess.call([sys.executable, "-c", BOOT, payload], cwd=folder, env=env)
 
