@@ -170,6 +170,8 @@ def test_a_blocked_change_names_each_dependent_once_grouped_by_how_it_refers():
     assert many.message == (
         "crm is read by recipes cities, shops and trained on model churn; deleting it would break them: delete them first; retire them"
     )
+    two = blocked_error("crm", "delete", "deleting", [dependent("recipe", "cities"), dependent("recipe", "shops", fix="delete {them} first")])
+    assert two.message == "crm is read by recipes cities, shops; deleting it would break them: delete them first"
     renamed = blocked_error("crm", "rename", "renaming", [dependent("recipe", "cities")])
     assert renamed.message == "crm is named by recipe cities; renaming it would break it: delete it first"
 
@@ -259,3 +261,25 @@ def test_a_write_that_keeps_losing_the_race_is_retried_then_refused(workspace):
         return "done"
 
     assert store._transaction(wins_the_second_time, "adding things") == "done" and len(attempts) == 5
+
+
+@every_store
+def test_rename_and_delete_ask_for_what_depends_on_any_version_and_name_the_noun(case, workspace):
+    """A dependent of any version blocks renaming or deleting the asset, so the store asks
+    about the whole asset (version None), whichever version is newest."""
+    import copy
+    import dataclasses
+
+    store = case.store(workspace)
+    case.add(workspace, "things", 1)
+    case.add(workspace, "things", 2)
+    asked = []
+    watched = copy.copy(store)
+    watched.services = dataclasses.replace(store.services, dependents=lambda ref, connection: asked.append(ref) or [])
+    watched.rename("things", "stuff")
+    watched.delete("stuff")
+    assert [(ref.name, ref.version, ref.kind) for ref in asked] == [("things", None, store.kind), ("stuff", None, store.kind)]
+    case.add(workspace, "other", 1)
+    with pytest.raises(StudioError) as caught:
+        store.rename("other", "no way")
+    assert caught.value.message.startswith(f"'no way' is not a valid {store.noun} name;")
