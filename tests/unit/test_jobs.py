@@ -346,6 +346,7 @@ def test_claim_takes_a_free_slot_first_come_first_served(workspace):
 
 
 def test_a_waiting_worker_beats_and_says_why_until_a_slot_frees(workspace):
+    import socket
     import threading
 
     store, _, _ = recording_store(workspace)
@@ -359,6 +360,7 @@ def test_a_waiting_worker_beats_and_says_why_until_a_slot_frees(workspace):
     wait_until(lambda: store.get(second).heartbeat_at is not None)
     job = store.get(second)
     assert (job.status, job.message, job.worker_pid) == (QUEUED, "waiting for a free job slot (1 running, at most 1)", os.getpid())
+    assert job.worker_host == socket.gethostname(), "so that the reaper sees when the waiting worker dies"
     store.succeed(first, {})
     waiter.join(30)
     assert claimed == [True] and store.get(second).status == RUNNING
@@ -497,3 +499,18 @@ def test_job_json_hides_only_a_url_parameters_password(workspace):
     job = store.get(job_id)
     shown = dataclasses.replace(job, params={"url": "postgresql://ann:pw1@h/db", "note": "postgresql://ann:pw2@h/db", "n": 3}).to_json()
     assert shown["params"] == {"url": "postgresql://ann:***@h/db", "note": "postgresql://ann:pw2@h/db", "n": 3}
+
+
+def test_a_waiting_worker_reaps_a_dead_worker_that_holds_the_slot(workspace):
+    import socket
+
+    store, _, swept = recording_store(workspace)
+    workspace.set_setting("max_running_jobs", 1)
+    holder = store.submit("test.sleep", {}, title="holder", launch=False)
+    waiting = store.submit("test.sleep", {}, title="waiting", launch=False)
+    assert store.claim(holder)
+    pid = ended_pid()
+    set_row(workspace, holder, worker_pid=pid, worker_host=socket.gethostname())
+    assert store.wait_for_slot(waiting, poll_s=0.01)
+    assert store.get(holder).status == FAILED and swept == [[pid]]
+    assert store.get(waiting).status == RUNNING
