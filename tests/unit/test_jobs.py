@@ -345,6 +345,13 @@ def test_claim_takes_a_free_slot_first_come_first_served(workspace):
     assert store.slot_limit() == (os.cpu_count() or 1)
 
 
+def test_without_a_setting_or_a_cpu_count_one_job_runs_at_a_time(workspace, monkeypatch):
+    store, _, _ = recording_store(workspace)
+    workspace.set_setting("max_running_jobs", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert store.slot_limit() == 1
+
+
 def test_a_waiting_worker_beats_and_says_why_until_a_slot_frees(workspace):
     import socket
     import threading
@@ -407,6 +414,7 @@ def test_cancel_of_queued_running_and_finished_jobs(workspace):
     assert (job.status, job.message, job.cancel_requested) == (RUNNING, "too late to cancel: storing", False)
     assert [(line.level, line.message) for line in store.logs(running)] == [("warning", "too late to cancel: storing")]
     assert store.mark_cancelled(running) and store.get(running).status == CANCELLED
+    assert store.get(running).finished_at >= store.get(running).started_at
     store.refuse_cancel(running, "not running any more")
     assert store.get(running).message == "cancelled" and len(store.logs(running)) == 1
     with pytest.raises(StudioError) as caught:
@@ -514,3 +522,39 @@ def test_a_waiting_worker_reaps_a_dead_worker_that_holds_the_slot(workspace):
     assert store.wait_for_slot(waiting, poll_s=0.01)
     assert store.get(holder).status == FAILED and swept == [[pid]]
     assert store.get(waiting).status == RUNNING
+
+
+def test_pid_alive_only_asks_and_reads_the_state_after_the_name(tmp_path):
+    """It sends no signal (0 only asks), and a process whose name holds ') Z' is not taken for a
+    zombie: the state is the first field after the last ')'."""
+    code = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGHUP, lambda *a: print('hangup', flush=True))\n"
+        "open('/proc/self/comm', 'w').write('x) Z y')\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        assert _pid_alive(child.pid)
+    finally:
+        out, _ = child.communicate("")
+    assert out == "", "no signal reached the process"
+
+
+def test_pid_alive_when_the_answer_is_not_ours_to_know(monkeypatch):
+    """A process of another user (the signal is refused) and a system without /proc count as
+    alive: only a pid that is surely gone or a zombie counts as dead."""
+    import studio.jobs._store as store_module
+
+    def refused(pid, signal):
+        raise PermissionError(1, "Operation not permitted")
+
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", path)
+
+    monkeypatch.setattr(store_module, "open", no_proc, raising=False)
+    assert _pid_alive(os.getpid())
+    monkeypatch.setattr(os, "kill", refused)
+    assert _pid_alive(os.getpid())
