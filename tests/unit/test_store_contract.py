@@ -283,3 +283,28 @@ def test_rename_and_delete_ask_for_what_depends_on_any_version_and_name_the_noun
     with pytest.raises(StudioError) as caught:
         store.rename("other", "no way")
     assert caught.value.message.startswith(f"'no way' is not a valid {store.noun} name;")
+
+
+@every_store
+def test_a_deleted_asset_leaves_no_row_and_frees_its_name(case, workspace):
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    store = case.store(workspace)
+    gone = case.add(workspace, "things", 1)
+    case.add(workspace, "things", 2)
+    case.add(workspace, "keeper", 1)
+    store.delete("things")
+    with workspace.engine.connect() as connection:
+        assert connection.execute(sa.select(meta.assets.c.id).where(meta.assets.c.id == gone.asset_id)).all() == []
+        assert connection.execute(sa.select(meta.asset_versions.c.version).where(meta.asset_versions.c.asset_id == gone.asset_id)).all() == []
+    assert store.rename("keeper", "things").name == "things"
+
+
+def test_a_name_is_taken_only_within_its_namespace(workspace, files):
+    """A feature recipe and a source may share a name: they live in different namespaces."""
+    workspace.features.save("orders", {"target": "y", "columns": {"x": {"kind": "numeric"}}})
+    workspace.sources.add_file(files["csv"], "sales")
+    assert workspace.sources.rename("sales", "orders").name == "orders"
+    assert workspace.features.get("orders").name == "orders"
