@@ -558,3 +558,33 @@ def test_pid_alive_when_the_answer_is_not_ours_to_know(monkeypatch):
     assert _pid_alive(os.getpid())
     monkeypatch.setattr(os, "kill", refused)
     assert _pid_alive(os.getpid())
+
+
+def test_claims_on_postgresql_take_the_claim_lock_in_turn(tmp_path, request, monkeypatch):
+    """PostgreSQL does not serialize writers as SQLite does: a claim first takes an advisory
+    lock, so concurrent claims count each other's running jobs. While another session holds
+    that lock, a claim waits for it."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from studio.jobs._store import CLAIM_LOCK_KEY
+    from tests.helpers.servers import fresh_database
+
+    monkeypatch.setenv("STUDIO_DB_URL", fresh_database(request.getfixturevalue("postgres_url"), f"claims_{tmp_path.name[-12:]}"))
+    workspace = Workspace.init(tmp_path / "ws")
+    store, _, _ = recording_store(workspace)
+    workspace.set_setting("max_running_jobs", 1)
+    first, second = (store.submit("test.sleep", {}, title=t, launch=False) for t in ("first", "second"))
+    claimed = []
+    with workspace.engine.connect() as holder:
+        holder.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+        claimer = threading.Thread(target=lambda: claimed.append(store.claim(first)), daemon=True)
+        claimer.start()
+        claimer.join(1.0)
+        assert claimer.is_alive() and claimed == [], "the claim waits for the lock"
+        holder.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": CLAIM_LOCK_KEY})
+        holder.commit()
+    claimer.join(30)
+    assert claimed == [True] and not store.claim(second)
+    assert store.get(first).status == RUNNING and store.get(second).status == QUEUED
