@@ -308,3 +308,18 @@ def test_a_name_is_taken_only_within_its_namespace(workspace, files):
     workspace.sources.add_file(files["csv"], "sales")
     assert workspace.sources.rename("sales", "orders").name == "orders"
     assert workspace.features.get("orders").name == "orders"
+
+
+def test_a_store_reads_only_its_own_kinds(workspace, files):
+    """Sources and datasets share a namespace; each store sees only its kind, the tables view both."""
+    from studio.datasets import Recipe
+
+    workspace.sources.add_file(files["csv"], "orders")
+    workspace.datasets.build(Recipe.from_json({"name": "build_cities", "output": "cities", "inputs": ["orders"]}))
+    assert [v.name for v in workspace.sources.list()] == ["orders"]
+    assert [v.name for v in workspace.datasets.list()] == ["cities"]
+    assert [v.name for v in workspace.tables.list()] == ["cities", "orders"]
+    with pytest.raises(NotFound):
+        workspace.sources.get("cities")
+    with pytest.raises(NotFound):
+        workspace.datasets.versions("orders")
