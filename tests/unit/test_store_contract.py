@@ -304,10 +304,14 @@ def test_a_deleted_asset_leaves_no_row_and_frees_its_name(case, workspace):
 
 def test_a_name_is_taken_only_within_its_namespace(workspace, files):
     """A feature recipe and a source may share a name: they live in different namespaces."""
-    workspace.features.save("orders", {"target": "y", "columns": {"x": {"kind": "numeric"}}})
-    workspace.sources.add_file(files["csv"], "sales")
-    assert workspace.sources.rename("sales", "orders").name == "orders"
-    assert workspace.features.get("orders").name == "orders"
+    for name in ("orders", "sales"):
+        workspace.features.save(name, {"target": "y", "columns": {"x": {"kind": "numeric"}}})
+    assert workspace.sources.add_file(files["csv"], "orders").table.version == 1
+    workspace.sources.add_file(files["csv"], "stock")
+    assert workspace.sources.rename("stock", "sales").name == "sales"
+    assert [v.name for v in workspace.features.list()] == ["orders", "sales"]
+    with pytest.raises(AssertionError, match="TableStore only reads"):
+        workspace.tables._commit_version(None, "x", "hash", 0, {}, {})
 
 
 def test_a_store_reads_only_its_own_kinds(workspace, files):
