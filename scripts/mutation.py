@@ -112,6 +112,10 @@ EQUIVALENT: dict[str, str] = {
     "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_4": "a committed asset is seen on a connection of its own too; no caller asks inside the transaction that adds it",
     "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_7": "_first takes the first row: LIMIT 1, 2 or none give the same",
     "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_11": "_first takes the first row: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_20": "as _not_found__mutmut_4: the lookup on a connection of its own sees the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_23": "as _not_found__mutmut_4: the lookup on a connection of its own sees the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_46": ".first() of the newest-first versions: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_54": ".first() of the newest-first versions: LIMIT 1, 2 or none give the same",
     "studio.versioned.xǁVersionedStoreǁget__mutmut_14": "_first takes the first row (the newest, by the ORDER BY): LIMIT 1, 2 or none give the same",
     "studio.versioned.xǁVersionedStoreǁget__mutmut_16": "_first takes the first row (the newest, by the ORDER BY): LIMIT 1, 2 or none give the same",
     # jobs
