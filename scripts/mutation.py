@@ -37,6 +37,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -176,7 +177,14 @@ def results(module: str, tests_from: str | None = None) -> dict[str, str]:
     """mutant name -> status, from the meta files mutmut keeps beside the mutated copies."""
     out: dict[str, str] = {}
     for meta in sorted((folder_of(module, tests_from) / "mutants").rglob("*.py.meta")):
-        data = json.loads(meta.read_text())
+        for _ in range(50):  # a running mutmut rewrites the file after every mutant
+            try:
+                data = json.loads(meta.read_text())
+                break
+            except json.JSONDecodeError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit(f"{meta} is not JSON")
         for name, code in data.get("exit_code_by_key", {}).items():
             out[name] = STATUS.get(code, "suspicious")
     return out
@@ -206,15 +214,17 @@ def row(label: str, statuses: list[str]) -> tuple[str, int, int]:
 def report(modules: list[str], tests_from: str | None = None) -> None:
     print(f"\n{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'suspicious/no tests':>20}   killed share")
     every: list[str] = []
+    left_out = 0
     for module in modules:
-        statuses = [s for name, s in results(module, tests_from).items() if name not in EQUIVALENT]
+        found = results(module, tests_from)
+        statuses = [s for name, s in found.items() if name not in EQUIVALENT]
+        left_out += len(found) - len(statuses)
         every += statuses
         row(module, statuses)
     if len(modules) > 1:
         row("total", every)
-    skipped = [name for name in EQUIVALENT if any(name in results(m, tests_from) for m in modules)]
-    if skipped:
-        print(f"({len(skipped)} equivalent mutants left out; see EQUIVALENT in {Path(__file__).name})")
+    if left_out:
+        print(f"({left_out} equivalent mutants left out; see EQUIVALENT in {Path(__file__).name})")
 
 
 def survivors(module: str, untested: bool = False, tests_from: str | None = None) -> list[str]:
