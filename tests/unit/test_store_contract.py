@@ -327,3 +327,18 @@ def test_a_store_reads_only_its_own_kinds(workspace, files):
         workspace.sources.get("cities")
     with pytest.raises(NotFound):
         workspace.datasets.versions("orders")
+
+
+def test_adding_says_whether_anything_changed_and_keeps_the_origin(workspace, files, tmp_path):
+    added = workspace.sources.add_file(files["csv"], "orders")
+    assert added.unchanged is False and added.table.origin["file"] == "data.csv"
+    again = workspace.sources.add_file(files["csv"], "orders")
+    assert again.unchanged is True and again.table == added.table
+    other = tmp_path / "other.csv"
+    other.write_text("id,city\n1,Paris\n")
+    newer = workspace.sources.add_file(other, "orders")
+    assert (newer.unchanged, newer.table.version, newer.table.origin["file"]) == (False, 2, "other.csv")
+    assert workspace.sources.get("orders", 1).origin == added.table.origin
+    recipe = {"target": "y", "columns": {"x": {"kind": "numeric"}}}
+    assert workspace.features.save("spec", recipe).unchanged is False
+    assert workspace.features.save("spec", recipe).unchanged is True
