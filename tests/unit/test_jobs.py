@@ -588,3 +588,43 @@ def test_claims_on_postgresql_take_the_claim_lock_in_turn(tmp_path, request, mon
     claimer.join(30)
     assert claimed == [True] and not store.claim(second)
     assert store.get(first).status == RUNNING and store.get(second).status == QUEUED
+
+
+def test_list_shows_200_jobs_unless_told_but_the_reaper_sees_them_all(workspace):
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    store, _, _ = recording_store(workspace)
+    old = time.time() - 1000
+    row = dict(kind="test.sleep", title="old", params={}, status=QUEUED, progress=0.0, message="queued", created_at=old, cancel_requested=False)
+    with workspace.engine.begin() as connection:
+        connection.execute(sa.insert(meta.jobs), [row] * 230 + [{**row, "status": RUNNING, "heartbeat_at": old, "worker_host": "elsewhere"}] * 230)
+    assert len(store.list()) == 200 and len(store.list(limit=500)) == 460
+    assert len(store.reap(timeout_s=30)) == 460
+    assert {job.status for job in store.list(limit=500)} == {FAILED}
+
+
+def test_a_pid_of_another_machine_says_nothing_about_its_worker(workspace):
+    store, _, swept = recording_store(workspace)
+    workspace.set_setting("max_running_jobs", 4)
+    queued, running = (store.submit("test.sleep", {}, title=t, launch=False) for t in ("queued", "running"))
+    store.claim(running)
+    pid = ended_pid()
+    for job_id in (queued, running):
+        set_row(workspace, job_id, worker_host="elsewhere", worker_pid=pid, heartbeat_at=time.time())
+    assert store.reap(timeout_s=30) == [] and swept == [[]]
+    assert [store.get(j).status for j in (queued, running)] == [QUEUED, RUNNING]
+
+
+def test_the_reaper_leaves_a_job_that_was_claimed_after_it_looked(workspace, monkeypatch):
+    """Between the reaper's listing and its update a worker may claim the job: the update is
+    conditional on the job still being queued."""
+    store, _, _ = recording_store(workspace)
+    job_id = store.submit("test.sleep", {}, title="late", launch=False)
+    set_row(workspace, job_id, created_at=time.time() - 100)
+    queued_then = store.list(status=QUEUED)
+    assert store.claim(job_id)
+    monkeypatch.setattr(store, "list", lambda limit=200, status=None: queued_then if status == QUEUED else [])
+    assert store.reap(timeout_s=30) == []
+    assert store.get(job_id).status == RUNNING
