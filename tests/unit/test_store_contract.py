@@ -342,3 +342,25 @@ def test_adding_says_whether_anything_changed_and_keeps_the_origin(workspace, fi
     recipe = {"target": "y", "columns": {"x": {"kind": "numeric"}}}
     assert workspace.features.save("spec", recipe).unchanged is False
     assert workspace.features.save("spec", recipe).unchanged is True
+
+
+def test_a_payload_goes_when_no_version_of_its_namespace_uses_it(workspace, files):
+    """Namespaces keep their payloads apart: a version elsewhere with the same content hash
+    does not keep a deleted table's file."""
+    import sqlalchemy as sa
+
+    from studio import meta
+
+    table = workspace.sources.add_file(files["csv"], "orders").table
+    with workspace.engine.begin() as connection:
+        elsewhere = connection.execute(
+            sa.insert(meta.assets).values(namespace="elsewhere", kind="other", name="orders", name_key="orders", created_at=0.0)
+        ).inserted_primary_key[0]
+        connection.execute(
+            sa.insert(meta.asset_versions).values(
+                asset_id=elsewhere, version=1, content_hash=table.content_hash, bytes=0, info={}, origin={}, created_at=0.0
+            )
+        )
+    assert table.path.exists()
+    workspace.sources.delete("orders")
+    assert not table.path.exists()
