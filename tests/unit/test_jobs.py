@@ -271,6 +271,15 @@ def set_row(workspace, job_id, **values):
         connection.execute(sa.update(meta.jobs).where(meta.jobs.c.id == job_id).values(**values))
 
 
+def one_slot_taken(workspace):
+    """A store with one job slot, taken by a claimed job, and a second job queued."""
+    store, _, swept = recording_store(workspace)
+    workspace.set_setting("max_running_jobs", 1)
+    holder, waiting = (store.submit("test.sleep", {}, title=title, launch=False) for title in ("holder", "waiting"))
+    assert store.claim(holder)
+    return store, swept, holder, waiting
+
+
 def ended_pid():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -356,11 +365,7 @@ def test_a_waiting_worker_beats_and_says_why_until_a_slot_frees(workspace):
     import socket
     import threading
 
-    store, _, _ = recording_store(workspace)
-    workspace.set_setting("max_running_jobs", 1)
-    first = store.submit("test.sleep", {}, title="first", launch=False)
-    second = store.submit("test.sleep", {}, title="second", launch=False)
-    assert store.claim(first)
+    store, _, first, second = one_slot_taken(workspace)
     claimed = []
     waiter = threading.Thread(target=lambda: claimed.append(store.wait_for_slot(second, poll_s=0.02)), daemon=True)
     waiter.start()
@@ -512,11 +517,7 @@ def test_job_json_hides_only_a_url_parameters_password(workspace):
 def test_a_waiting_worker_reaps_a_dead_worker_that_holds_the_slot(workspace):
     import socket
 
-    store, _, swept = recording_store(workspace)
-    workspace.set_setting("max_running_jobs", 1)
-    holder = store.submit("test.sleep", {}, title="holder", launch=False)
-    waiting = store.submit("test.sleep", {}, title="waiting", launch=False)
-    assert store.claim(holder)
+    store, swept, holder, waiting = one_slot_taken(workspace)
     pid = ended_pid()
     set_row(workspace, holder, worker_pid=pid, worker_host=socket.gethostname())
     assert store.wait_for_slot(waiting, poll_s=0.01)
