@@ -152,6 +152,7 @@ EQUIVALENT: dict[str, str] = {
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_3": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_4": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_5": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_31": "'select' or 'SELECT': SQL keywords ignore case",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_20": "> or >= on a heartbeat exactly the timeout old: only a float equal to the claim's own clock reading",
 }
 
