@@ -48,7 +48,7 @@ from studio.errors import NotFound, StudioError
 from studio.lake import Lake
 from studio.settings import Settings
 
-NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}\Z")  # \Z: $ would let a trailing newline through
 COMMIT_ATTEMPTS = 3
 T = TypeVar("T")
 

@@ -114,6 +114,7 @@ def test_job_lines_name_the_subject_once(tmp_path):
     ("title", "error", "message", "detail"),
     [
         ("Add ragged.csv as ragged", "ragged.csv: line 3 has 1 fields", "failed", "line 3 has 1 fields"),
+        ("Add ragged.csv as ragged", "ragged.csv: column x: not a number", "failed", "column x: not a number"),
         ("Build ids (recipe by_id)", "query failed: no such column", "failed", "query failed: no such column"),
         ("Add a.csv as a", "the input was wrong; fix it", "failed", "the input was wrong; fix it"),
         ("Add Data.csv as data", "a: is not it", "failed", "a: is not it"),
@@ -141,3 +142,28 @@ def test_jobs_commands(tmp_path):
     shown = cli_json("jobs", "show", str(job_id), "--workspace", ws)
     assert shown["status"] == "cancelled" and "log" in shown
     assert_one_error_line(cli("jobs", "cancel", str(job_id), "--workspace", ws, check=False), "already cancelled")
+
+
+def test_a_wait_of_no_time_answers_with_the_job_as_the_request_left_it(workspace):
+    """``timeout_s=0`` does not wait for the worker, even one that answers at once."""
+    job_id = running_job(workspace)
+    worker = worker_answering(workspace, job_id, lambda: workspace.jobs.mark_cancelled(job_id))
+    job, answer = workspace.jobs.cancel_and_wait(job_id, timeout_s=0)
+    assert (job.status, answer) == (RUNNING, "cancel requested; the worker has not answered yet")
+    worker.join()
+    assert workspace.jobs.get(job_id).status == CANCELLED
+
+
+def test_the_refusal_is_the_answer_though_the_worker_has_moved_on(workspace):
+    """The reason is the warning the worker logged, not its message of the moment."""
+    job_id = running_job(workspace)
+    reason = "too late to cancel: orders being stored; finishing"
+
+    def refuse_and_carry_on():
+        workspace.jobs.refuse_cancel(job_id, reason)
+        workspace.jobs.set_progress(job_id, 0.5, "storing orders")
+
+    worker = worker_answering(workspace, job_id, refuse_and_carry_on)
+    job, answer = workspace.jobs.cancel_and_wait(job_id, timeout_s=3)
+    worker.join()
+    assert answer == reason

@@ -3,7 +3,7 @@
 import pytest
 
 from studio import StudioError
-from studio.sql import run_sql
+from studio.sql import referenced_names, run_sql
 
 
 @pytest.fixture
@@ -70,3 +70,45 @@ def test_memory_limit_is_applied(lake):
     assert run_sql(lake.tables, "SELECT current_setting('memory_limit')").rows[0][0] == "61.0 MiB"  # 64 MB in MiB
     with pytest.raises(StudioError, match="needs more than 64 MB"):
         run_sql(lake.tables, "SELECT list(range) FROM range(50000000)")
+
+
+def test_a_syntax_error_is_duckdbs_first_line_without_its_prefix(lake):
+    with pytest.raises(StudioError) as caught:
+        run_sql(lake.tables, "SELEC 1")
+    assert caught.value.message == 'SQL syntax error: syntax error at or near "SELEC"'
+
+
+def test_rows_come_back_up_to_the_limit(lake):
+    default = run_sql(lake.tables, "SELECT * FROM range(2000)")
+    assert (len(default.rows), default.truncated) == (1000, True)
+    widest = run_sql(lake.tables, "SELECT * FROM range(100001)", limit=100_000)
+    assert (len(widest.rows), widest.truncated) == (100_000, True)
+    for limit in (0, 100_001):
+        with pytest.raises(StudioError) as caught:
+            run_sql(lake.tables, "SELECT 1", limit=limit)
+        assert caught.value.message == "--limit must be between 1 and 100,000"
+
+
+def test_a_selects_limit_goes_into_the_query(lake):
+    """Only the rows wanted (and one more, to tell whether there were more) are computed, so a
+    limit of 3 over a trillion rows answers under a small memory limit."""
+    lake.set_setting("sql_memory_limit_mb", 64)
+    result = run_sql(lake.tables, "SELECT range AS n, repeat('x', 100) AS pad FROM range(1000000000000)", limit=3)
+    assert (result.rows, result.truncated) == ([[0, "x" * 100], [1, "x" * 100], [2, "x" * 100]], True)
+
+
+def test_explain_is_answered(lake):
+    result = run_sql(lake.tables, "EXPLAIN SELECT count(*) FROM orders")
+    assert result.columns == ["explain_key", "explain_value"]
+    assert len(result.rows) == 1 and not result.truncated
+
+
+def test_referenced_names_are_the_identifiers_and_keywords_a_query_uses():
+    query = "SELECT o.id, \"Customers\".name FROM orders o JOIN \"Customers\" USING (id) -- crm\nWHERE note = 'products' AND o.id IN (SELECT id FROM source)"
+    names = ["source", "products", "Orders", "crm", "customers", "stock"]
+    assert referenced_names(query, names) == ["Orders", "customers", "source"]
+    assert referenced_names("FROM stock", names) == ["stock"]
+    assert referenced_names("FROM stock,orders;", names) == ["Orders", "stock"]
+    assert referenced_names("SELECT 'stock'", names) == []
+    assert referenced_names("SELECT * FROM stock s", names) == ["stock"]
+    assert referenced_names('FROM Xrays JOIN "Stock" USING (id)', ["xrays", "stock"]) == ["stock", "xrays"]

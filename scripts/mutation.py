@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Mutation testing (mutmut 3) of the modules that hold the studio's invariants.
+
+    .venv/bin/pip install -e ".[test,mutation]"
+    .venv/bin/python scripts/mutation.py                     # every module, then the totals
+    .venv/bin/python scripts/mutation.py --module sql        # one module
+    .venv/bin/python scripts/mutation.py --module sql --retest   # run the surviving mutants again
+    .venv/bin/python scripts/mutation.py --report            # only print the stored results
+    .venv/bin/python scripts/mutation.py --survivors sql     # the diff of every surviving mutant
+    .venv/bin/python scripts/mutation.py --module sql --tests-from bda1d1d   # with the tests of an older commit
+
+Not part of CI: a full run takes hours on two cores. Each module runs in its own folder,
+``mutants/<module>/`` (git-ignored), holding links to studio/, tests/ and pyproject.toml: mutmut
+copies them into ``mutants/<module>/mutants/``, mutates only that module's files there, and
+runs only the tests listed for it below (of those, for each mutant only the tests that call
+the mutated function). Results are kept between runs; ``--fresh`` starts the module over,
+``--retest`` runs its surviving and untested mutants again (after tests were added).
+``--tests-from COMMIT`` measures with the tests as they were at COMMIT (in
+``mutants/<module>@<commit>/``), which is how the figures before a change of the tests are had.
+
+Job workers are separate processes (``python -m studio.jobs.worker``): PYTHONPATH points them
+at the mutated copy, and they inherit the mutant to activate (MUTANT_UNDER_TEST) from the
+test process, so a mutant in code only a worker runs is still tested. mutmut learns which
+tests call which function only in the test process, though: a function called only inside
+a worker counts as "no tests" here.
+
+The killed share is (killed + timeout) / mutants, mutmut's own score (a mutant that makes a
+test hang was detected), with the mutants listed in EQUIVALENT (which cannot change behaviour,
+or only its timing; each with the reason) left out of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutants"
+
+# module -> (files to mutate, the tests that exercise them)
+MODULES: dict[str, tuple[list[str], list[str]]] = {
+    "sql": (
+        ["studio/sql.py"],
+        ["tests/unit/test_sql.py", "tests/unit/test_cli_sql.py"],
+    ),
+    "versioned": (
+        ["studio/versioned.py"],
+        # Not the concurrency test (several processes adding at once, half a minute a run), and
+        # the contract over the sources (payloads in the lake) and feature recipes (metadata
+        # only) alone: the models and datasets run the same code of this module, more slowly.
+        [
+            "tests/unit/test_store_contract.py", "tests/unit/test_tables.py", "-k",
+            "not concurrent_adds and not models and not datasets",
+        ],
+    ),
+    "jobs_store": (
+        ["studio/jobs/_store.py"],
+        # Not the tests that wait on real worker processes (seconds to a minute each, for every
+        # mutant of a function they call): the in-process ones drive every transition.
+        [
+            "tests/unit/test_jobs.py", "tests/unit/test_cli_jobs.py", "-k",
+            "not (ingest_job_runs or failed_job_keeps or cancel_queued_and_running or killed_worker_is or reaping_sweeps"
+            " or outlives or slot_limit_wait or point_of_no_return_is or cancelled_job_runs_its or hide_passwords"
+            " or past_the_point_of_no_return_says)",
+        ],
+    ),
+    "consolidate": (
+        [
+            "studio/consolidate/_exact.py",
+            "studio/consolidate/_normalize.py",
+            "studio/consolidate/_units.py",
+            "studio/consolidate/__init__.py",
+        ],
+        [
+            "tests/unit/test_exact_dedupe.py",
+            "tests/unit/test_normalize.py",
+            "tests/unit/test_properties.py",
+            "tests/unit/test_cli_consolidate.py",
+        ],
+    ),
+    "fuzzy": (
+        ["studio/consolidate/fuzzy/*"],
+        ["tests/unit/test_fuzzy.py"],
+    ),
+}
+
+# Surviving mutants left out of the score, by mutmut's name, with the reason: most cannot change
+# behaviour at all; the rest change only timing (how often a loop polls or reaps) or differ only
+# at a float equal to the clock's own reading or past 10,000 jobs, which no test can set up
+# without wall-clock assertions. mutmut numbers the mutants of a function in order, so the list
+# is to be read again whenever one of these functions changes.
+_KIND = "str(StatementType.X) has exactly one dot: every split of it ends in the same last part"
+_CAP = "the reaper's cap of 10,000 jobs per state against none or 10,001: differs only past 10,000 jobs in one state"
+_STRIP = "the tokenizer makes , ; ( and ) tokens of their own, so no identifier's text ends in one (defensive)"
+EQUIVALENT: dict[str, str] = {
+    "studio.sql.x__statement_kind__mutmut_21": _KIND,
+    "studio.sql.x__statement_kind__mutmut_22": _KIND,
+    "studio.sql.x__statement_kind__mutmut_26": _KIND,
+    "studio.sql.x__statement_kind__mutmut_27": _KIND,
+    "studio.sql.x_run_sql__mutmut_17": "fetching two rows past the limit instead of one: rows[:limit] and len(rows) > limit are the same",
+    "studio.sql.x_referenced_names__mutmut_18": _STRIP,
+    "studio.sql.x_referenced_names__mutmut_19": _STRIP,
+    "studio.sql.x_referenced_names__mutmut_20": _STRIP,
+    # versioned
+    "studio.versioned.xǁVersionedStoreǁdelete__mutmut_23": "the asset's versions go with it anyway: asset_versions.asset_id is ON DELETE CASCADE",
+    "studio.versioned.xǁVersionedStoreǁ_release_if_unused__mutmut_11": "v.join(a) without ON infers the same join from the foreign key",
+    "studio.versioned.xǁVersionedStoreǁ_release_if_unused__mutmut_13": "v.join(a) without ON infers the same join from the foreign key",
+    "studio.versioned.xǁVersionedStoreǁ_select__mutmut_4": "each kind lives in one namespace, so the kinds filter implies the namespace",
+    "studio.versioned.xǁVersionedStoreǁ_select__mutmut_7": "join(a) without ON infers the same join from the foreign key",
+    "studio.versioned.xǁVersionedStoreǁ_select__mutmut_9": "join(a) without ON infers the same join from the foreign key",
+    "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_4": "a committed asset is seen on a connection of its own too; no caller asks inside the transaction that adds it",
+    "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_7": "_first takes the first row: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁ_not_found__mutmut_11": "_first takes the first row: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_20": "as _not_found__mutmut_4: the lookup on a connection of its own sees the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_23": "as _not_found__mutmut_4: the lookup on a connection of its own sees the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_46": ".first() of the newest-first versions: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_54": ".first() of the newest-first versions: LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_14": "_first takes the first row (the newest, by the ORDER BY): LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁget__mutmut_16": "_first takes the first row (the newest, by the ORDER BY): LIMIT 1, 2 or none give the same",
+    "studio.versioned.xǁVersionedStoreǁ_transaction__mutmut_7": "the message of an unreachable AssertionError (every attempt returns or raises)",
+    "studio.versioned.xǁVersionedStoreǁ_transaction__mutmut_8": "the message of an unreachable AssertionError (every attempt returns or raises)",
+    "studio.versioned.xǁVersionedStoreǁ_transaction__mutmut_9": "the message of an unreachable AssertionError (every attempt returns or raises)",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_59": "the unchanged version is the newest: get() without a version reads the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_62": "the unchanged version is the newest: get() without a version reads the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_60": "the unchanged version was committed before: a connection of its own reads the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_63": "the unchanged version was committed before: a connection of its own reads the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_88": "the version just inserted is the newest: get() without a version reads the same",
+    "studio.versioned.xǁVersionedStoreǁ_commit_version__mutmut_91": "the version just inserted is the newest: get() without a version reads the same",
+    # jobs
+    "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_1": "the default poll interval: how soon, not whether, a waiting worker claims",
+    "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_3": "last_reap 0 or 1 at the start: now - last_reap > 5 either way on the first loop",
+    "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_10": "reaping on every poll instead of every 5 s: how often, not whether",
+    "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_11": "reaping after 5 s or more instead of more than 5 s: how often, not whether",
+    "studio.jobs._store.xǁJobStoreǁwait_for_slot__mutmut_12": "reaping every 6 s instead of 5 s: how often, not whether",
+    "studio.jobs._store.xǁJobStoreǁsubmit__mutmut_21": "progress 0.0 is the column's default (meta.jobs)",
+    "studio.jobs._store.xǁJobStoreǁsubmit__mutmut_24": "cancel_requested False is the column's default (meta.jobs)",
+    "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_26": "> or >= the deadline: equal only within one tick of the monotonic clock",
+    "studio.jobs._store.xǁJobStoreǁlogs__mutmut_3": "without ORDER BY the log lines still come in insertion (rowid) order on SQLite; no test can tell",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_9": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_13": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_39": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_43": _CAP,
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_25": "> or >= on a heartbeat exactly the timeout old: only a float equal to the reaper's own clock reading",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_55": "> or >= on a job exactly the timeout old: only a float equal to the reaper's own clock reading",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_37": "failing a job listed as running only if still running or if still active: a running job never becomes queued again",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_40": "the second loop over every job instead of the queued: its update is conditional on queued, so no other job changes",
+    "studio.jobs._store.xǁJobStoreǁreap__mutmut_42": "the second loop over every job instead of the queued: its update is conditional on queued, so no other job changes",
+    "studio.jobs._store.xǁJobStoreǁcancel_and_wait__mutmut_1": "the default poll interval: how soon, not what, the answer is",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_3": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_4": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_5": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_31": "'select' or 'SELECT': SQL keywords ignore case",
+    "studio.jobs._store.xǁJobStoreǁclaim__mutmut_20": "> or >= on a heartbeat exactly the timeout old: only a float equal to the claim's own clock reading",
+}
+
+STATUS = {  # mutmut's exit codes (mutmut.stats.status_by_exit_code), the ones we print
+    1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
+    36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked",
+}
+
+# Runs inside mutants/<module>/: mutmut's configuration from pyproject's [tool.mutmut], with
+# this module's files and tests, then `mutmut run` (or the named mutants).
+BOOT = """
+import dataclasses, json, sys
+import mutmut.configuration as configuration
+import mutmut.__main__ as mutmut_main
+only, tests, children, names = json.loads(sys.argv[1])
+configuration._config = dataclasses.replace(
+    configuration._load_config(), only_mutate=only, pytest_add_cli_args_test_selection=tests
+)
+mutmut_main.cli(["run", "--max-children", str(children), *names], standalone_mode=True)
+"""
+
+
+def folder_of(module: str, tests_from: str | None) -> Path:
+    return WORK / (f"{module}@{tests_from}" if tests_from else module)
+
+
+def prepare(module: str, fresh: bool, tests_from: str | None = None) -> Path:
+    folder = folder_of(module, tests_from)
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("studio", "tests", "pyproject.toml"):
+        link = folder / name
+        if name == "tests" and tests_from:
+            if not link.exists():  # that commit's tests, not a link to today's
+                archive = subprocess.run(["git", "archive", tests_from, "tests"], cwd=ROOT, check=True, capture_output=True).stdout
+                subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        elif not link.is_symlink():
+            link.symlink_to(Path("..") / ".." / name)
+    return folder
+
+
+def results(module: str, tests_from: str | None = None) -> dict[str, str]:
+    """mutant name -> status, from the meta files mutmut keeps beside the mutated copies."""
+    out: dict[str, str] = {}
+    for meta in sorted((folder_of(module, tests_from) / "mutants").rglob("*.py.meta")):
+        for _ in range(50):  # a running mutmut rewrites the file after every mutant
+            try:
+                data = json.loads(meta.read_text())
+                break
+            except json.JSONDecodeError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit(f"{meta} is not JSON")
+        for name, code in data.get("exit_code_by_key", {}).items():
+            out[name] = STATUS.get(code, "suspicious")
+    return out
+
+
+def run(module: str, children: int, names: list[str], tests_from: str | None) -> int:
+    only, tests = MODULES[module]
+    folder = prepare(module, fresh=False, tests_from=tests_from)
+    # Job workers import the mutated copy. The folder must exist before Python starts: a path
+    # entry that is missing then is skipped for the rest of the process (importer cache).
+    (folder / "mutants").mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(folder / "mutants")}
+    payload = json.dumps([only, tests, children, names])
+    return subprocess.call([sys.executable, "-c", BOOT, payload], cwd=folder, env=env)
+
+
+def row(label: str, statuses: list[str]) -> tuple[str, int, int]:
+    counts = Counter(statuses)
+    total = len(statuses)
+    detected = counts["killed"] + counts["timeout"]
+    other = total - detected - counts["survived"]
+    share = f"{100 * detected / total:5.1f} %" if total else "    -"
+    print(f"{label:<14}{total:>8}{counts['killed']:>8}{counts['survived']:>9}{counts['timeout']:>8}{other:>20}   {share}")
+    return label, total, detected
+
+
+def report(modules: list[str], tests_from: str | None = None) -> None:
+    print(f"\n{'module':<14}{'mutants':>8}{'killed':>8}{'survived':>9}{'timeout':>8}{'suspicious/no tests':>20}   killed share")
+    every: list[str] = []
+    left_out = 0
+    for module in modules:
+        found = results(module, tests_from)
+        statuses = [s for name, s in found.items() if name not in EQUIVALENT]
+        left_out += len(found) - len(statuses)
+        every += statuses
+        row(module, statuses)
+    if len(modules) > 1:
+        row("total", every)
+    if left_out:
+        print(f"({left_out} equivalent mutants left out; see EQUIVALENT in {Path(__file__).name})")
+
+
+def survivors(module: str, untested: bool = False, tests_from: str | None = None) -> list[str]:
+    """The surviving mutants (with ``untested``, also those no test reached)."""
+    wanted = {"survived", "no tests"} if untested else {"survived"}
+    return [name for name, status in results(module, tests_from).items() if status in wanted and name not in EQUIVALENT]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--module", action="append", choices=sorted(MODULES), help="module to test (repeatable; default all)")
+    parser.add_argument("--max-children", type=int, default=1, help="mutants tested at once (default 1)")
+    parser.add_argument("--fresh", action="store_true", help="forget the module's stored results first")
+    parser.add_argument("--retest", action="store_true", help="test the surviving and untested mutants again")
+    parser.add_argument("--report", action="store_true", help="only print the stored results")
+    parser.add_argument("--survivors", metavar="MODULE", choices=sorted(MODULES), help="show each surviving mutant's diff")
+    parser.add_argument("--tests-from", metavar="COMMIT", help="measure with the tests as they were at COMMIT")
+    args = parser.parse_args()
+    modules = args.module or list(MODULES)
+    if args.survivors:
+        folder = folder_of(args.survivors, args.tests_from)
+        for name in survivors(args.survivors, tests_from=args.tests_from):
+            subprocess.call([sys.executable, "-m", "mutmut", "show", name], cwd=folder)
+        return 0
+    if not args.report:
+        for module in modules:
+            if args.fresh:
+                prepare(module, fresh=True, tests_from=args.tests_from)
+            names = survivors(module, untested=True, tests_from=args.tests_from) if args.retest else []
+            if args.retest and not names:
+                continue
+            code = run(module, args.max_children, names, args.tests_from)
+            if code != 0:
+                print(f"mutmut stopped with exit status {code} on {module}", file=sys.stderr)
+                return code
+    report(modules, args.tests_from)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
