@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from studio.errors import StudioError
+from studio.text import counted, plural  # noqa: F401 - the stage modules take them from here
 
 
 class StudioGroup(click.Group):
@@ -53,16 +54,6 @@ def workspace_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document to stdout.")(function)
-
-
-def plural(count: int, noun: str) -> str:
-    """``row`` for 1, ``rows`` for any other count."""
-    return noun if count == 1 else f"{noun}s"
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 row``, ``1,000 rows``."""
-    return f"{count:,} {plural(count, noun)}"
 
 
 def emit(as_json: bool, document: Any, text: str) -> None:

@@ -24,6 +24,7 @@ from charset_normalizer import from_bytes
 
 from studio.errors import StudioError
 from studio.lake import sql_literal
+from studio.text import counted
 
 FORMATS = ("csv", "tsv", "parquet", "json", "ndjson", "xlsx")
 EXTENSIONS = {
@@ -248,7 +249,7 @@ def _guess_ragged(text: str, delimiter: str | None, label: str, bad_rows: str = 
     expected = len(rows[0])
     for number, row in enumerate(rows[1:], start=2):
         if row and (len(row) > expected if bad_rows == "pad" else len(row) != expected):
-            return f"{label}: line {number} has {len(row)} fields but the header has {expected}; {_ragged_fix(bad_rows, len(row) > expected)}"
+            return f"{label}: line {number} has {counted(len(row), 'field')} but the header has {expected}; {_ragged_fix(bad_rows, len(row) > expected)}"
     return None
 
 

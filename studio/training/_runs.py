@@ -37,6 +37,7 @@ from optuna.trial import TrialState
 from sklearn.pipeline import Pipeline
 
 from studio.errors import NotFound, StudioError
+from studio import text
 from studio.features import FeatureRecipe, FeatureRecipeStore, RecipeVersion, compile_pipeline, set_online_table, suggest_recipe
 from studio.features._kinds import GROUP_COLUMN
 from studio.jobs import FINISHED, SUCCEEDED, Job, JobContext, JobStore
@@ -227,7 +228,7 @@ class _StudyWatch:
         elapsed = time.time() - self.started
         shares = [done / self.trials] if self.trials else []
         shares += [elapsed / self.seconds] if self.seconds else []
-        budget = f"{done} of {self.trials} trials" if self.trials else f"{done} trials"
+        budget = f"{done} of {text.counted(self.trials, 'trial')}" if self.trials else text.counted(done, "trial")
         if self.seconds:
             budget += f", {elapsed:.0f} of {self.seconds:.0f} s"
         best = ""

@@ -28,6 +28,7 @@ BAD_FILES = [
     ("odd_header_only.csv", "a,,a\n", {}, "odd_header_only.csv: has no data rows, only a header"),
     ("twice_header_only.csv", "a,a", {}, "twice_header_only.csv: has no data rows, only a header"),
     ("ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8,9\n", {}, "ragged.csv: line 3 has 2 fields but the header has 3"),
+    ("one_field.csv", "a,b,c\n1,2,3\n4,5,6\n7\n", {}, "one_field.csv: line 4 has 1 field but the header has 3"),
     ("garbage.csv", bytes(range(256)) * 40, {}, "garbage.csv: looks like a binary file"),
     ("latin.csv", "name,n\ncaf\xe9,1\n".encode("latin-1"), {"encoding": "utf-8"}, "latin.csv: line 2 is not valid utf-8 text; set the file's encoding"),
     ("unknown_encoding.csv", "a\n1\n", {"encoding": "klingon"}, "unknown encoding 'klingon'"),
@@ -131,3 +132,4 @@ def test_failure_while_registering_leaves_no_file(workspace, files, monkeypatch)
         workspace.sources.add_file(files["csv"], "orders")
     monkeypatch.undo()
     assert_nothing_registered(workspace)
+
