@@ -105,15 +105,15 @@ def test_job_lines_name_the_subject_once(tmp_path):
     ws = tmp_path / "ws"
     workspace = Workspace.init(ws)
     job_id = running_job(workspace, title="Add ragged.csv as ragged")
-    workspace.jobs.fail(job_id, "ragged.csv: line 3 has 1 fields (expected 2)")
+    workspace.jobs.fail(job_id, "ragged.csv: line 3 has 1 field (expected 2)")
     line = CliRunner().invoke(main, ["jobs", "list", "--workspace", str(ws)]).stdout.splitlines()[0]
-    assert line.count("ragged.csv") == 1 and line.endswith("line 3 has 1 fields (expected 2)"), line
+    assert line.count("ragged.csv") == 1 and line.endswith("line 3 has 1 field (expected 2)"), line
 
 
 @pytest.mark.parametrize(
     ("title", "error", "message", "detail"),
     [
-        ("Add ragged.csv as ragged", "ragged.csv: line 3 has 1 fields", "failed", "line 3 has 1 fields"),
+        ("Add ragged.csv as ragged", "ragged.csv: line 3 has 1 field", "failed", "line 3 has 1 field"),
         ("Add ragged.csv as ragged", "ragged.csv: column x: not a number", "failed", "column x: not a number"),
         ("Build ids (recipe by_id)", "query failed: no such column", "failed", "query failed: no such column"),
         ("Add a.csv as a", "the input was wrong; fix it", "failed", "the input was wrong; fix it"),

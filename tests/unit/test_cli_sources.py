@@ -43,7 +43,7 @@ def test_skipped_bad_rows_are_counted_in_the_message(tmp_path):
     ws = tmp_path / "ws"
     cli("init", "--workspace", ws)
     refused = cli("sources", "add", path, "--name", "ragged", "--workspace", ws, check=False)
-    assert_one_error_line(refused, "ragged.csv: line 3 has 1 fields")
+    assert_one_error_line(refused, "ragged.csv: line 3 has 1 field but the header has 2")
     assert refused.stderr.count("ragged.csv") == 1
     added = cli("sources", "add", path, "--name", "ragged", "--bad-rows", "skip", "--workspace", ws)
     assert "added ragged v1: 2 rows, 2 columns; 2 bad rows skipped" in added.stdout
