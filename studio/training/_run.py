@@ -19,7 +19,7 @@ from studio.training._folds import FeaturesFactory
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, SearchData, load_search_data, prepare, search
 from studio.training._spec import SPEC_ATTR, RunSpec, features_reference
 from studio.training._splits import VALIDATIONS, choose_folds, holdout_split
-from studio.training._storage import default_storage_url, fail_queued_trials, open_storage, quiet_optuna, recover_stale_trials
+from studio.training._storage import default_storage_url, fail_abandoned_trials, open_storage, quiet_optuna
 from studio.training._tasks import resolve_metric, resolve_task
 from studio.training._workers import load, make_pruner, make_sampler, run_workers
 
@@ -145,8 +145,9 @@ def resume(storage: str, study_name: str, *, seconds: float | None = None, trial
     dead workers left RUNNING or queued, search again with a fresh budget (``seconds`` from now, and/or
     ``trials`` in total; by default the run's own), then refit and score as ``train`` does."""
     study, old = load(storage, study_name)
-    recover_stale_trials(study)
-    fail_queued_trials(study)
+    # Every process of the run has stopped (a resume is refused while one of its jobs is
+    # active): what they left RUNNING or queued is failed now, not after a grace period.
+    fail_abandoned_trials(study)
     spec = RunSpec.from_json({**old.to_json(), "started": time.time(),
                               "seconds": old.seconds if seconds is None else seconds,
                               "trials": old.trials if trials is None else trials,

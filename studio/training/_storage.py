@@ -129,9 +129,10 @@ def _gone(identity: dict[str, Any]) -> bool:
 
 
 def fail_abandoned_trials(study: optuna.Study) -> list[int]:
-    """Fail the RUNNING trials a cancelled run leaves behind as its process exits: its own,
-    those with no worker recorded yet (started in the instant before the cancel), and those of
-    workers already gone; return their numbers. A worker on another machine keeps its trial."""
+    """Fail the trials a stopped run left behind: queued ones, RUNNING ones of this process (a
+    cancelled run's, as it exits), of workers already gone, and with no worker recorded yet
+    (begun in the instant before the stop); return their numbers. A worker on another machine
+    keeps its trial."""
     failed = recover_stale_trials(study) + fail_queued_trials(study)
     me = worker_identity()
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
