@@ -46,7 +46,9 @@ def open_add_panel(page: Page) -> None:
     idle(page)
     panel = page.locator('[data-testid="stExpander"]').filter(has=page.get_by_text("Add a source", exact=True)).first
     dropzone = panel.locator('[data-testid="stFileUploaderDropzone"]')
-    if not dropzone.is_visible():
+    # Whether it is open is the <details> element's state: the dropzone inside an open panel may
+    # not be drawn yet, and clicking then would close it.
+    if not panel.locator("details").first.evaluate("details => details.open"):
         runs = script_runs(page)
         panel.get_by_text("Add a source", exact=True).click()  # the panel's state is kept: a run
         after_run(page, runs)
