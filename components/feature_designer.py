@@ -118,10 +118,7 @@ def pick_design(current: Workspace, tables: dict[str, TableVersion]) -> Design |
         replace_spec(suggest_recipe(table.columns, profile, target).to_json())
         state[FOR] = [name, version, target]
         state[PROOF] = state[PROVED] = None
-    saved = [
-        f"{v.name} v{v.version}" for r in current.features.list() for v in current.features.versions(r.name)
-        if v.recipe.target == target and v.origin.get("table_id") in (None, table.table_id)
-    ]  # fmt: skip
+    saved = [f"{v.name} v{v.version}" for v in current.features.versions_for(target, table)]
     start, time_pick, group_pick = st.columns([3, 2, 2])
     start.selectbox(
         "Start from", [SUGGESTION, *saved], key=f"fd_start_{name}_{target}", on_change=lambda: _load_saved(current, state[f"fd_start_{name}_{target}"]),

@@ -35,14 +35,6 @@ def train_tables(current: Workspace) -> dict[str, TableVersion]:
     return {t.name: t for t in [*current.datasets.list(), *current.sources.list()]}
 
 
-def _recipes_for(current: Workspace, table: TableVersion, target: str) -> list[str]:
-    """Saved feature recipe versions that predict ``target`` and were designed on ``table``."""
-    return [
-        f"{v.name} v{v.version}" for r in current.features.list() for v in current.features.versions(r.name)
-        if v.recipe.target == target and v.origin.get("table_id") in (None, table.table_id)
-    ]  # fmt: skip
-
-
 def _submit(current: Workspace, settings: dict[str, Any]) -> None:
     """Train button callback: queue the run, follow it, and show it."""
     try:
@@ -71,7 +63,7 @@ def run_form(current: Workspace, tables: dict[str, TableVersion]) -> None:
     if target is None:
         st.info("Choose the target: the column the model will predict.")
         return
-    saved = _recipes_for(current, table, target)
+    saved = [f"{v.name} v{v.version}" for v in current.features.versions_for(target, table)]
     recipe_choice = right.selectbox(
         "Feature recipe", [*saved, DEFAULT_RECIPE], key=f"tr_recipe_{name}_{target}",
         help="A saved recipe from the Features page (its rejected features stay out), or the studio's default treatment of each column by its kind.",

@@ -199,6 +199,14 @@ class FeatureRecipeStore(VersionedStore[RecipeVersion]):
         )
         return SavedRecipe(committed, unchanged)
 
+    def versions_for(self, target: str, table: TableVersion) -> list[RecipeVersion]:
+        """Saved versions that predict ``target`` and were designed on ``table`` (or on no
+        recorded table): what a page offers to start from or to train with."""
+        return [
+            v for r in self.list() for v in self.versions(r.name)
+            if v.recipe.target == target and v.origin.get("table_id") in (None, table.table_id)
+        ]  # fmt: skip
+
     def diff(self, name: str, old: int, new: int) -> dict[str, Any]:
         """What changed from version ``old`` to ``new`` (see ``diff_recipes``)."""
         return {"name": name, "old": old, "new": new, **diff_recipes(self.get(name, old).recipe, self.get(name, new).recipe)}
