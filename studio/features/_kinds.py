@@ -115,7 +115,10 @@ def _suggest(columns: Sequence[dict[str, Any]], profile: dict[str, Any] | None, 
         if name == target:
             continue
         stats = by_name.get(name)
-        kind, why = classify(name, type_name, stats, rows)
+        if name == GROUP_COLUMN:
+            kind, why = "identifier", "the consolidated entity's id: it keeps each entity on one side of a split, not a feature"
+        else:
+            kind, why = classify(name, type_name, stats, rows)
         drop = kind in ("identifier", "other")
         if stats is not None and not drop and (stats.get("distinct") or 0) <= 1 and rows:
             drop, why = True, "one value only (or none): nothing to learn from"

@@ -96,6 +96,20 @@ def test_suggested_treatments(profiled):
     assert out.dtype == np.float64 and not np.isnan(out).any()
 
 
+def test_the_group_column_is_never_a_feature_however_often_its_values_repeat(tmp_path):
+    # Ten rows per consolidated entity: too few distinct values for "named like an identifier"
+    # alone, but a model that learnt the entity ids would score on entities it has seen only.
+    frame = pd.DataFrame({"cluster_id": np.repeat(np.arange(100), 10), "x": np.arange(1000.0), "y": np.arange(1000.0) % 7})
+    path = tmp_path / "grouped.parquet"
+    frame.to_parquet(path)
+    profile = profile_parquet(duckdb.connect(), path)
+    columns = [{"name": c["name"], "type": c["type"]} for c in profile["columns"]]
+    entries = {e["name"]: e for e in classify_columns(columns, profile, "y")}
+    assert entries["cluster_id"]["kind"] == "identifier" and entries["cluster_id"]["treatment"]["drop"]
+    assert "one side of a split" in entries["cluster_id"]["why"] and entries["x"]["kind"] == "numeric"
+    assert suggest_recipe(columns, profile, "y").group_column == "cluster_id"
+
+
 def test_suggestion_without_a_profile_goes_by_type_and_name(profiled):
     _frame, profile = profiled
     columns = [{"name": c["name"], "type": c["type"]} for c in profile["columns"]]
