@@ -45,12 +45,22 @@ else:
         "and fuzzy duplicates (review the pairs Splink is unsure about), and build a versioned dataset. The demo's saved "
         "recipes (load one there) resolve the two restaurant systems and build a training set.\n"
         "3. **See the datasets** on the Datasets page: versions, lineage back to the sources, diffs between versions.\n"
-        "4. **Follow long work on the Jobs page**: ingest, profiling, scoring and builds run in the background and survive reloads."
+        "4. **Design features and prove them** on the Features page: a treatment per column, expressions and entity "
+        "aggregates, then a proof job that ranks every feature and rejects leaks.\n"
+        "5. **Train with one click** on the Train page: an Optuna-tuned search as a job, its trials live, its best model "
+        "stored as a version. Predict a table or a file with it.\n"
+        "6. **Validate and promote** on the Models page: the evaluation report, the ML tests as the gate to production, "
+        "the model card, rollback and the audit log.\n"
+        "7. **Follow long work on the Jobs page**: ingest, profiling, scoring, builds, proofs and training run in the "
+        "background and survive reloads."
     )
-    left, middle, right = st.columns(3)
-    left.page_link("pages/data/sources.py", label="Open Sources", icon=":material/database:")
-    middle.page_link("pages/data/consolidate.py", label="Open Consolidate", icon=":material/merge:")
-    right.page_link("pages/data/datasets.py", label="Open Datasets", icon=":material/table_view:")
+    links = st.columns(6)
+    links[0].page_link("pages/data/sources.py", label="Sources", icon=":material/database:")
+    links[1].page_link("pages/data/consolidate.py", label="Consolidate", icon=":material/merge:")
+    links[2].page_link("pages/data/datasets.py", label="Datasets", icon=":material/table_view:")
+    links[3].page_link("pages/models/features.py", label="Features", icon=":material/tune:")
+    links[4].page_link("pages/models/train.py", label="Train", icon=":material/model_training:")
+    links[5].page_link("pages/models/models.py", label="Models", icon=":material/inventory_2:")
 
     st.subheader("Sources")
     table = pd.DataFrame(
