@@ -270,6 +270,14 @@ def _set_archived(current: Workspace, name: str, version: int, archived: bool) -
     state[DONE] = f"{name} v{version} is {'archived' if archived else 'back from the archive'}."
 
 
+def _rerun_if_closed() -> None:
+    """A dialog is a fragment: a click in it reruns only the dialog. Once a button's callback
+    has acted (and closed it), rerun the whole page, which closes the dialog and shows what
+    the action changed."""
+    if CONFIRM not in state:
+        st.rerun()
+
+
 def _buttons(confirm: str, on_confirm: Any, args: tuple[Any, ...]) -> None:
     left, right = st.columns(2)
     left.button(confirm, type="primary", key="md_confirm_yes", on_click=on_confirm, args=args, width="stretch")
@@ -278,6 +286,7 @@ def _buttons(confirm: str, on_confirm: Any, args: tuple[Any, ...]) -> None:
 
 @st.dialog("Promote to production", on_dismiss=_close)
 def _promote_dialog(current: Workspace, name: str, version: int) -> None:
+    _rerun_if_closed()
     holder = current.registry.holder(name)
     st.markdown(f"Promote **{name} v{version}** to production" + (f", replacing v{holder}?" if holder else "?"))
     st.caption("The test suite runs first on the version's holdout rows (against production); the promotion happens only if every test passes.")
@@ -286,6 +295,7 @@ def _promote_dialog(current: Workspace, name: str, version: int) -> None:
 
 @st.dialog("Roll back production", on_dismiss=_close)
 def _rollback_dialog(current: Workspace, name: str, target: int | None) -> None:
+    _rerun_if_closed()
     holder = current.registry.holder(name)
     to = f"v{target}" if target is not None else "no version (cleared)"
     st.markdown(f"Point production of **{name}** back from v{holder} to **{to}**, the version that held it before?")
@@ -295,6 +305,7 @@ def _rollback_dialog(current: Workspace, name: str, target: int | None) -> None:
 
 @st.dialog("Archive", on_dismiss=_close)
 def _archive_dialog(current: Workspace, name: str, version: int, archived: bool) -> None:
+    _rerun_if_closed()
     if archived:
         st.markdown(f"Bring **{name} v{version}** back from the archive? It may get aliases again.")
     else:
