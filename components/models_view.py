@@ -73,7 +73,10 @@ def pick_version(current: Workspace, name: str) -> RegistryVersion:
         state[key] = production if production in numbers else numbers[0]
     labels = {kept.model.version: f"v{kept.model.version}" + (f" ({', '.join(kept.aliases)})" if kept.aliases else "") for kept in versions}
     chosen = st.selectbox("Version", numbers, key=key, format_func=lambda number: labels[number])
-    return next(kept for kept in versions if kept.model.version == chosen)
+    kept = next(kept for kept in versions if kept.model.version == chosen)
+    if kept.description:
+        st.caption(kept.description)
+    return kept
 
 
 # ---------------------------------------------------------------- report
