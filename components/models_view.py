@@ -18,10 +18,9 @@ from components.evaluation_charts import report_figures, suite_rows, threshold_f
 from components.jobs_view import track
 from components.layout import ago, human_bytes, keep_error, outcome
 from studio import StudioError, Workspace
-from studio.registry import PRODUCTION, STAGING, RegistryVersion
+from studio.registry import PRODUCTION, STAGING, BlockedPromotion, RegistryVersion
 
 CONFIRM = "md_confirm"  # {"action", "model", "version"}: the dialog to show
-BLOCKED = "md_blocked"  # {"model", "version", "failed"}: the last promotion the tests blocked
 DONE = "md_done"  # what the last action did, shown once
 REPORT_JOBS = "md_report_jobs"  # {"name:version": job id} of the reports this tab queued
 ACTIONS, REPORT, TESTS = "md_actions", "md_report", "md_tests"
@@ -74,7 +73,10 @@ def pick_version(current: Workspace, name: str) -> RegistryVersion:
         state[key] = production if production in numbers else numbers[0]
     labels = {kept.model.version: f"v{kept.model.version}" + (f" ({', '.join(kept.aliases)})" if kept.aliases else "") for kept in versions}
     chosen = st.selectbox("Version", numbers, key=key, format_func=lambda number: labels[number])
-    return next(kept for kept in versions if kept.model.version == chosen)
+    kept = next(kept for kept in versions if kept.model.version == chosen)
+    if kept.description:
+        st.caption(kept.description)
+    return kept
 
 
 # ---------------------------------------------------------------- report
@@ -229,8 +231,8 @@ def _close() -> None:
 
 
 def _promote(current: Workspace, name: str, version: int, reason: str | None) -> None:
-    """Confirm/override callback: run the gate; a blocked promotion keeps what failed, so the
-    reason box shows."""
+    """Confirm/override callback: run the gate; a blocked promotion is in the audit log, from
+    which the page shows it (``blocked``) with the reason box."""
     _close()
     try:
         result = current.registry.promote(name, version, reason=reason)
@@ -238,11 +240,8 @@ def _promote(current: Workspace, name: str, version: int, reason: str | None) ->
         keep_error(exc.message, ACTIONS)
         return
     if result.promoted:
-        state.pop(BLOCKED, None)
         how = f" by override ({', '.join(result.failed)} failed)" if result.overridden else ""
         state[DONE] = f"{name} v{version} is production{how}."
-    else:
-        state[BLOCKED] = {"model": name, "version": version, "failed": result.failed, "message": result.blocked_message()}
 
 
 def _override(current: Workspace, name: str, version: int) -> None:
@@ -260,7 +259,6 @@ def _rollback(current: Workspace, name: str) -> None:
     except StudioError as exc:
         keep_error(exc.message, ACTIONS)
         return
-    state.pop(BLOCKED, None)
     state[DONE] = f"production of {name} is back at v{entry.version}." if entry.version else f"production of {name} is cleared."
 
 
@@ -275,6 +273,14 @@ def _set_archived(current: Workspace, name: str, version: int, archived: bool) -
     state[DONE] = f"{name} v{version} is {'archived' if archived else 'back from the archive'}."
 
 
+def _rerun_if_closed() -> None:
+    """A dialog is a fragment: a click in it reruns only the dialog. Once a button's callback
+    has acted (and closed it), rerun the whole page, which closes the dialog and shows what
+    the action changed."""
+    if CONFIRM not in state:
+        st.rerun()
+
+
 def _buttons(confirm: str, on_confirm: Any, args: tuple[Any, ...]) -> None:
     left, right = st.columns(2)
     left.button(confirm, type="primary", key="md_confirm_yes", on_click=on_confirm, args=args, width="stretch")
@@ -283,6 +289,7 @@ def _buttons(confirm: str, on_confirm: Any, args: tuple[Any, ...]) -> None:
 
 @st.dialog("Promote to production", on_dismiss=_close)
 def _promote_dialog(current: Workspace, name: str, version: int) -> None:
+    _rerun_if_closed()
     holder = current.registry.holder(name)
     st.markdown(f"Promote **{name} v{version}** to production" + (f", replacing v{holder}?" if holder else "?"))
     st.caption("The test suite runs first on the version's holdout rows (against production); the promotion happens only if every test passes.")
@@ -291,6 +298,7 @@ def _promote_dialog(current: Workspace, name: str, version: int) -> None:
 
 @st.dialog("Roll back production", on_dismiss=_close)
 def _rollback_dialog(current: Workspace, name: str, target: int | None) -> None:
+    _rerun_if_closed()
     holder = current.registry.holder(name)
     to = f"v{target}" if target is not None else "no version (cleared)"
     st.markdown(f"Point production of **{name}** back from v{holder} to **{to}**, the version that held it before?")
@@ -300,6 +308,7 @@ def _rollback_dialog(current: Workspace, name: str, target: int | None) -> None:
 
 @st.dialog("Archive", on_dismiss=_close)
 def _archive_dialog(current: Workspace, name: str, version: int, archived: bool) -> None:
+    _rerun_if_closed()
     if archived:
         st.markdown(f"Bring **{name} v{version}** back from the archive? It may get aliases again.")
     else:
@@ -308,9 +317,32 @@ def _archive_dialog(current: Workspace, name: str, version: int, archived: bool)
     _buttons("Unarchive" if archived else "Archive", _set_archived, (current, name, version, not archived))
 
 
-def actions(current: Workspace, kept: RegistryVersion) -> None:
-    """Promote, Roll back and Archive, each behind its confirmation dialog; after a blocked
-    promotion, its failed tests and the reason box that overrides them."""
+def _failed_summary(blocked: BlockedPromotion) -> str:
+    return ", ".join(f"{row['name']} {_score(row['value']) or '-'} (threshold {_score(row['threshold']) or '-'})" for row in blocked.failed)
+
+
+def blocked_notice(current: Workspace, name: str, shown: int) -> list[BlockedPromotion]:
+    """A warning for each other version whose promotion the tests blocked (the version shown
+    has its own, by its actions), with the failed tests' values and thresholds; every blocked
+    promotion of the model is returned."""
+    blocked = current.registry.blocked(name)
+    for item in blocked:
+        if item.result.version == shown:
+            continue
+        entry = item.entry
+        details = "\n".join(f"- {row['name']}: {row['detail']}" for row in item.failed)
+        st.warning(
+            f"**v{entry.version}'s promotion to {entry.alias} was blocked** {ago(entry.at)} by {entry.actor}: {_failed_summary(item)}.\n\n{details}\n\n"
+            f"Pick v{entry.version} under Version to read all its tests, override them with a written reason, or archive it.",
+            icon=":material/block:",
+        )
+    return blocked
+
+
+def actions(current: Workspace, kept: RegistryVersion, blocked: list[BlockedPromotion]) -> None:
+    """Promote, Roll back and Archive, each behind its confirmation dialog; when this version's
+    newest promotion was blocked (``blocked``: the model's, from ``blocked_notice``), its failed
+    tests and the reason box that overrides them."""
     name, number = kept.model.name, kept.model.version
     history = current.registry.alias_history(name)
     promote, rollback, archive = st.columns(3)
@@ -334,11 +366,10 @@ def actions(current: Workspace, kept: RegistryVersion) -> None:
         done = state.pop(DONE, None)
         if done:
             st.success(done, icon=":material/check_circle:")
-        blocked = state.get(BLOCKED)
-        if blocked and (blocked["model"], blocked["version"]) == (name, number):
-            st.error(blocked["message"], icon=":material/block:")
-            if kept.tests is not None:
-                tests_table([row for row in kept.tests.tests if not row["passed"]], f"md_failed_{name}_{number}")
+        mine = next((item for item in blocked if item.result.version == number), None)
+        if mine is not None:
+            st.error(f"{mine.result.blocked_message()} (blocked {ago(mine.entry.at)} by {mine.entry.actor})", icon=":material/block:")
+            tests_table(mine.failed, f"md_failed_{name}_{number}")
             st.text_area("Tests failed: override with a written reason", key="md_reason", placeholder="Why this version should be production anyway")
             st.button("Override and promote", key="md_override", type="primary", on_click=_override, args=(current, name, number))
 

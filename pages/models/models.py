@@ -22,7 +22,8 @@ name = st.selectbox("Model", models["model"].tolist(), key="md_model")
 st.subheader(name)
 version = mv.pick_version(current, name)
 numbers = [kept.model.version for kept in current.registry.versions(name)]
-mv.actions(current, version)
+blocked = mv.blocked_notice(current, name, version.model.version)
+mv.actions(current, version, blocked)
 report_tab, tests_tab, card_tab, lineage_tab, compare_tab = st.tabs(["Report", "Tests", "Card", "Lineage", "Compare"], key="md_tabs")
 with report_tab:
     mv.report_tab(current, version)

@@ -30,14 +30,16 @@ def init(workspace_dir: Path | None, as_json: bool) -> None:
 @json_option
 def demo(workspace_dir: Path | None, train_seconds: float | None, as_json: bool) -> None:
     """Build the demo workspace: food delivery data from several messy sources, consolidated into
-    datasets, a proved feature recipe, and a delivery-time model trained from it."""
-    from studio.demo import build_demo, submit_demo_training
+    datasets, a proved feature recipe, a delivery-time model trained from it and promoted to
+    production, and a worse challenger whose promotion the no-regression test blocks."""
+    from studio.demo import build_demo, submit_demo_training, wait_for_demo_models
 
     workspace = Workspace.init(workspace_dir)
     progress = progress_printer(as_json)
     result = build_demo(workspace, progress=progress)
     run = None if train_seconds == 0 else submit_demo_training(workspace, train_seconds)
-    result["models"] = [workspace.runs.wait(run, progress)] if run is not None else []
+    chained = wait_for_demo_models(workspace, run, progress) if run is not None else []
+    result["models"], result["promotions"] = chained[0::2], chained[1::2]
     emit(as_json, result, demo_text(result))
 
 
@@ -55,7 +57,21 @@ def demo_text(result: dict[str, Any]) -> str:
         f"  model   {m['model']:<22} v{m['version']}  run {m['run']}: holdout {m['metric']} {m['holdout_score']:.4g} after {m['trials']:,} {plural(m['trials'], 'trial')}"
         for m in result.get("models", [])
     ]  # fmt: skip
+    lines += [promotion_line(p) for p in result.get("promotions", [])]
     return "\n".join(lines)
+
+
+def promotion_line(promotion: dict[str, Any]) -> str:
+    """One demo promotion: to production, or blocked by which tests (value against threshold)."""
+    head = f"  promote {promotion['model']:<22} v{promotion['version']}  "
+    if promotion["promoted"]:
+        return head + "production (every test passed)"
+    failed = "; ".join(f"{t['name']} {_number(t['value'])} (threshold {_number(t['threshold'])})" for t in promotion["failed"])
+    return head + f"blocked by {failed}; production stays v{promotion['production']}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.4g}"
 
 
 @click.command()

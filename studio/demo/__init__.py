@@ -1,6 +1,7 @@
 """The demo world: ``studio demo`` builds a workspace that shows everything the studio does:
 ``build_demo`` makes its data, datasets and feature recipe (under a minute), and
-``submit_demo_training`` queues the training of its model as a job the user can watch."""
+``submit_demo_training`` queues the training of its model as a job the user can watch, after
+which part 5 promotes it and blocks a worse challenger (``_registry``)."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from studio.datasets import Recipe
 from studio.demo._features import RECIPE_NAME, build_features
 from studio.demo._recipes import DEMO_RECIPES
+from studio.demo._registry import DEMO_ACTOR, wait_for_demo_models
 from studio.demo._training import MODEL_NAME, submit_demo_training
 from studio.demo._world import restaurant_truth, write_demo_files
 
@@ -50,4 +52,13 @@ def build_demo(workspace: "Workspace", progress: Callable[[float, str], None] | 
     return {"workspace": str(workspace.root), "sources": added, "datasets": built, **features}
 
 
-__all__ = ["DEMO_RECIPES", "MODEL_NAME", "build_demo", "restaurant_truth", "submit_demo_training", "write_demo_files"]
+__all__ = [
+    "DEMO_ACTOR",
+    "DEMO_RECIPES",
+    "MODEL_NAME",
+    "build_demo",
+    "restaurant_truth",
+    "submit_demo_training",
+    "wait_for_demo_models",
+    "write_demo_files",
+]

@@ -55,6 +55,7 @@ def run_suite(
     spec: SuiteSpec | dict[str, Any] | None = None,
     *,
     reference: Any = None,
+    reference_rows: pd.DataFrame | None = None,
     signature: dict[str, Any] | None = None,
     expectations: dict[str, Any] | None = None,
     artifact_bytes: int | None = None,
@@ -64,7 +65,9 @@ def run_suite(
 ) -> list[dict[str, Any]]:
     """Run every test of ``spec`` (a ``SuiteSpec``, its JSON, or None for the defaults).
 
-    ``reference`` is the model to beat (the production version), scored on the same rows;
+    ``reference`` is the model to beat (the production version), scored on the same rows:
+    ``reference_rows`` when given (those rows with the columns the reference reads, for a
+    challenger that reads fewer), else ``holdout``;
     ``signature`` and ``expectations`` are the ones derived from the training data;
     ``artifact_bytes`` is the size of the saved artifact; ``predictions`` reuses a scoring of
     ``holdout`` by ``pipeline``; ``clock`` times the latency test; ``threads`` caps the numeric
@@ -82,7 +85,7 @@ def run_suite(
         if spec.holdout is not None:
             out.append(_holdout(scored, metric, overall, spec.holdout.floor))
         if spec.no_regression is not None:
-            out.append(_no_regression(reference, holdout, target, task, scored, metric, spec))
+            out.append(_no_regression(reference, holdout if reference_rows is None else reference_rows, target, task, scored, metric, spec))
         if spec.slices is not None:
             out.append(_slice_floor(features, scored, metric, overall, spec))
         perturbed = features.iloc[sample_rows(len(features), spec.sample_rows, spec.seed)].reset_index(drop=True)

@@ -8,10 +8,11 @@ others may only request its cancellation or, once its heartbeat is stale, mark i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,11 @@ class LogLine:
     message: str
 
 
+def _placeholder(hint: Any) -> Any:
+    """A value of the type ``hint`` names, standing in for a parameter filled in later."""
+    return 0 if "int" in str(hint) else ""
+
+
 def _pid_alive(pid: int) -> bool:
     """True when ``pid`` runs on this machine and is not a zombie."""
     try:
@@ -139,6 +145,27 @@ class JobStore:
         if launch:
             self._launch(int(job_id))
         return int(job_id)
+
+    def checked_then(self, then: Any, given: Sequence[str]) -> dict[str, Any] | None:
+        """A follow-up job to queue when another job's work is done, ``{"kind", "title",
+        "params"}``, checked now: its kind known and its params accepted once the parameters
+        named ``given`` (which the finishing job fills in) are added. One line when not."""
+        if then is None:
+            return None
+        if not isinstance(then, dict) or not isinstance(then.get("kind"), str) or not isinstance(then.get("title"), str):
+            raise StudioError('then: expected {"kind": ..., "title": ..., "params": {...}}, the job to queue afterwards')
+        known = self.kinds()
+        if then["kind"] not in known:
+            raise StudioError(f"then: unknown job kind {then['kind']!r}")
+        params = dict(then.get("params") or {})
+        kind = known[then["kind"]]
+        fields = {f.name: f for f in dataclasses.fields(kind.params)}
+        kind.parse({**params, **{name: _placeholder(fields[name].type) for name in given if name in fields}})
+        return {"kind": then["kind"], "title": then["title"], "params": params}
+
+    def submit_then(self, then: dict[str, Any], given: dict[str, Any]) -> int:
+        """Queue a follow-up checked by ``checked_then`` with the ``given`` parameters filled in."""
+        return self.submit(then["kind"], {**then["params"], **given}, then["title"])
 
     def get(self, job_id: int) -> Job:
         with self.engine.connect() as connection:

@@ -8,6 +8,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from studio.errors import StudioError
 from studio.evaluation import METRICS, SuiteSpec, run_suite
 from studio.models import ModelStore, ModelVersion
@@ -98,10 +100,27 @@ def run_gate(models: ModelStore, candidate: ModelVersion, reference: ModelVersio
         other = models.load(reference) if reference is not None else None
         return run_suite(
             pipeline, holdout, candidate.target, candidate.task, spec, reference=other,
+            reference_rows=None if reference is None else _reference_rows(models, reference, holdout, candidate.target),
             signature=candidate.signature or None, expectations=candidate.expectations or None, artifact_bytes=candidate.bytes,
         )
     except StudioError as error:
         return [_failed(f"the test suite could not run: {error}")]
+
+
+def _reference_rows(models: ModelStore, reference: ModelVersion, holdout: pd.DataFrame, target: str) -> pd.DataFrame | None:
+    """The reference's own holdout when it holds the candidate's rows (equal on every column
+    both kept, the target among them, in the same order) with columns the candidate's lacks: a
+    challenger that reads fewer columns is then compared with production on the same rows,
+    each model reading its own columns. None: the reference is scored on the candidate's rows."""
+    try:
+        theirs = models.holdout(reference)
+    except StudioError:
+        return None
+    shared = [column for column in holdout.columns if column in theirs.columns]
+    if len(shared) == len(theirs.columns) or target not in shared or len(theirs) != len(holdout):
+        return None
+    same = holdout[shared].reset_index(drop=True).equals(theirs[shared].reset_index(drop=True))
+    return theirs if same else None
 
 
 def _failed(detail: str) -> dict[str, Any]:

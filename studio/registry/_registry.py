@@ -85,6 +85,19 @@ class RegistryVersion:
         }
 
 
+@dataclass(frozen=True)
+class BlockedPromotion:
+    """A version's newest promotion attempt, which its tests blocked (``entry``: who, when;
+    ``result``: the attempt with every test of its run, ``blocked_message`` its one line)."""
+
+    entry: AuditEntry
+    result: PromotionResult
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [row for row in self.result.tests if not row["passed"]]
+
+
 class Registry:
     """What happens to model versions once they exist. Every method that changes something takes
     ``actor`` (default: ``STUDIO_USER`` or the OS user) and most a ``reason``; both go into the
@@ -192,6 +205,31 @@ class Registry:
             except NotFound:
                 return read_entries(connection, model_key=name.lower(), limit=limit)
             return read_entries(connection, asset_id=asset_id, limit=limit)
+
+    def blocked(self, name: str) -> list[BlockedPromotion]:
+        """The versions whose newest promotion attempt the tests blocked, newest first, unless
+        the alias it aimed at points at them now or they were archived since: what stays to
+        decide (fix the model, override with a reason, or archive it)."""
+        model = self.models.get(name)
+        runs, notes = meta.model_test_runs, meta.model_version_notes
+        out: list[BlockedPromotion] = []
+        seen: set[tuple[int | None, str | None]] = set()
+        with self.engine.connect() as connection:
+            aliases = self._aliases(connection, model.asset_id)
+            archived = set(connection.execute(sa.select(notes.c.version).where(notes.c.asset_id == model.asset_id, notes.c.archived)).scalars())
+            for entry in read_entries(connection, asset_id=model.asset_id):
+                if entry.action not in (PROMOTE, OVERRIDE, BLOCKED) or (entry.version, entry.alias) in seen:
+                    continue
+                seen.add((entry.version, entry.alias))
+                if entry.action != BLOCKED or entry.version is None or entry.alias is None:
+                    continue
+                if aliases.get(entry.alias) == entry.version or entry.version in archived:
+                    continue
+                run_id = (entry.tests or {}).get("run_id")
+                tests = connection.execute(sa.select(runs.c.tests).where(runs.c.id == run_id)).scalar() or []
+                result = PromotionResult(model.name, entry.version, entry.alias, tests, False, entry.previous_version, test_run=run_id)
+                out.append(BlockedPromotion(entry, result))
+        return out
 
     # ------------------------------------------------------------ notes
 

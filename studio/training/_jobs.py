@@ -30,6 +30,7 @@ class TrainParams:
     group_column: str | None = None  # default: the recipe's, else cluster_id when the table has it
     started: float | None = None  # epoch seconds the budget counts from (the command's start); default: the job's
     storage: str | None = None  # the study's storage URL; default: a SQLite file in the run folder
+    then: dict[str, Any] | None = None  # a job to queue once the model is stored: {"kind", "title", "params"} (see TrainingRuns.submit)
 
 
 def train_job(context: JobContext, workspace: "Workspace", params: TrainParams) -> dict[str, Any]:

@@ -287,6 +287,7 @@ class TrainingRuns:
         recipe_spec: dict[str, Any] | None = None, task: str = "auto", metric: str | None = None, trials: int | None = None,
         seconds: float | None = None, families: list[str] | None = None, workers: int = 1, seed: int = 0, model: str | None = None,
         time_column: str | None = None, group_column: str | None = None, started: float | None = None, storage: str | None = None,
+        then: dict[str, Any] | None = None,
     ) -> int:  # fmt: skip
         """Queue a run as a ``training.run`` job and start its worker; returns the run id. The
         parameters are checked first (table, target, recipe, task, metric, families, budget,
@@ -294,18 +295,20 @@ class TrainingRuns:
         seconds, default now) is when a ``seconds`` budget began: a command's whole wall-clock
         budget counts from its start. ``storage``: the study's storage URL (default: a SQLite file
         in the run folder; postgresql://... for workers on other machines), opened here once so
-        that a wrong URL is refused now."""
+        that a wrong URL is refused now. ``then``: a job queued once the model is stored (no slot
+        held while the run trains), given its ``model`` and ``version`` (``JobStore.checked_then``)."""
         inputs = self.inputs(table, target, version, recipe, recipe_version, recipe_spec, time_column, group_column)
         _check_settings(task, metric, trials, seconds, families, workers, self.jobs.slot_limit())
         name = validate_name(model or f"{inputs.table.name}_{target}", "model")
         if storage is not None:
             open_storage(storage).engine.dispose()
+        then = self.jobs.checked_then(then, ("model", "version"))
         params = {
             "table": inputs.table.name, "version": inputs.table.version, "target": target,
             "recipe": inputs.saved.name if inputs.saved else None, "recipe_version": inputs.saved.version if inputs.saved else None,
             "recipe_spec": recipe_spec, "task": task, "metric": metric, "trials": trials, "seconds": seconds, "families": families,
             "workers": workers, "seed": seed, "model": name, "time_column": time_column, "group_column": group_column,
-            "started": time.time() if started is None else started, "storage": storage,
+            "started": time.time() if started is None else started, "storage": storage, "then": then,
         }  # fmt: skip
         return self.jobs.submit(RUN_KIND, params, f"Train {name} on {inputs.table.name} v{inputs.table.version} for {target}")
 
@@ -337,7 +340,7 @@ class TrainingRuns:
         recipe_version: int | None = None, recipe_spec: dict[str, Any] | None = None, task: str = "auto", metric: str | None = None,
         trials: int | None = None, seconds: float | None = None, families: list[str] | None = None, workers: int = 1, seed: int = 0,
         model: str | None = None, time_column: str | None = None, group_column: str | None = None, started: float | None = None,
-        storage: str | None = None,
+        storage: str | None = None, then: dict[str, Any] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """Train on a table version and store the model; the result is what ``studio train``
         prints. Run inside a job (the run id is the job id); ``context`` gets the progress."""
@@ -359,7 +362,7 @@ class TrainingRuns:
             result = train(frame, y, factory, run_dir=run_dir, task=task, metric=metric, validation=inputs.validation,
                            group_column=inputs.group_column, time_column=inputs.time_column, trials=trials, seconds=budget,
                            families=families, seed=seed, workers=workers, storage=storage, study_name=study_name(run_dir))
-        return self._store(context, name, inputs, result, started)
+        return self._store(context, name, inputs, result, started, then=then)
 
     def resume(self, context: JobContext, *, run: int, seconds: float | None = None, trials: int | None = None, workers: int = 1,
                started: float | None = None) -> dict[str, Any]:
@@ -374,12 +377,13 @@ class TrainingRuns:
         context.on_cancel.append(functools.partial(_abandon, storage, name))
         with _StudyWatch(storage, name, context.progress, trials or params["trials"], budget or params["seconds"], time.time()):
             result = resume(storage, name, seconds=budget, trials=trials, workers=workers)
-        return self._store(context, params["model"], inputs, result, started, run)
+        return self._store(context, params["model"], inputs, result, started, run, then=params.get("then"))
 
     def _store(self, context: JobContext, name: str, inputs: RunInputs, result: TrainingResult, started: float,
-               run: int | None = None) -> dict[str, Any]:
+               run: int | None = None, then: dict[str, Any] | None = None) -> dict[str, Any]:
         """Past the point of no return: the model version, its signature and expectations
-        (from the run's training rows), its holdout rows and lineage."""
+        (from the run's training rows), its holdout rows and lineage; then the ``then`` job
+        queued (its id in the result as ``then``)."""
         run = context.job_id if run is None else run
         spec = load(result.storage, result.study_name)[1]
         rows, holdout = _run_rows(spec, inputs.features)
@@ -399,11 +403,15 @@ class TrainingRuns:
             "packages": _packages(),
         }  # fmt: skip
         stored, _unchanged = self.models.register(name, self.models.serialize(result.pipeline), info, inputs.origin(run))
-        return {
+        document = {
             "run": run, "model": stored.name, "version": stored.version, "task": result.task, "metric": result.metric,
             "cv_score": result.cv_score, "holdout_score": result.holdout_score, "trials": result.trials,
             "best_params": result.best_params, "seconds": round(time.time() - started, 3),
         }  # fmt: skip
+        if then is not None:
+            document["then"] = self.jobs.submit_then(then, {"model": stored.name, "version": stored.version})
+            context.log(f"queued job {document['then']}: {then['title']}")
+        return document
 
     def join(self, run: int, storage: str | None = None, index: int = 1) -> int:
         """Search a run's study from this process until its budget is spent (``storage``: the

@@ -69,6 +69,13 @@ def test_open_validate_promote_block_override_roll_back_and_audit(two_versions):
     confirm(app, "md_promote")
     assert any("failed no_regression" in e.value for e in app.error)
     assert workspace.registry.holder("eta") == 1
+    # The blocked attempt is kept (the audit log), so production's view warns of it with the
+    # failing test's value and threshold, and v2's view still offers the override.
+    app.selectbox(key="md_version_eta").select(1).run()
+    [warning] = [w.value for w in app.warning if "blocked" in w.value]
+    assert "v2's promotion to production was blocked" in warning and "no_regression -" in warning and "(threshold 0)" in warning
+    app.selectbox(key="md_version_eta").select(2).run()
+    assert any("failed no_regression" in e.value for e in app.error) and not [w for w in app.warning if "blocked" in w.value]
     app.button(key="md_override").click().run()
     assert any("write why this version should be production" in e.value for e in app.error)
     app.text_area(key="md_reason").input("the new items feed needs v2's inputs").run()

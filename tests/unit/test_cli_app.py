@@ -34,7 +34,10 @@ DEMO_JSON = [
     "online_tables[].origin.recipe: str", "online_tables[].origin.recipe_id: int", "online_tables[].origin.recipe_version: int",
     "online_tables[].rows: int", "online_tables[].unchanged: bool", "online_tables[].version: int",
     "models[].cv_score: float", "models[].holdout_score: float", "models[].metric: str", "models[].model: str", "models[].run: int",
-    "models[].seconds: float", "models[].task: str", "models[].trials: int", "models[].version: int",
+    "models[].seconds: float", "models[].task: str", "models[].trials: int", "models[].version: int", "models[].then: int",
+    "promotions[].failed: []", "promotions[].failed[].detail: str", "promotions[].failed[].name: str", "promotions[].failed[].threshold: float",
+    "promotions[].failed[].value: float", "promotions[].model: str", "promotions[].production: int", "promotions[].promoted: bool",
+    "promotions[].then: int|null", "promotions[].version: int",
 ]
 
 
@@ -45,10 +48,10 @@ def test_init_creates_and_then_reopens_a_workspace(tmp_path):
 
 
 def test_demo_builds_its_sources_and_datasets(tmp_path):
-    """One build of the demo (a few seconds): its JSON is pinned like every command's, and what
-    it made is in the workspace."""
+    """One build of the demo with its model and part 5: its JSON is pinned like every command's,
+    and what it made is in the workspace: v1 production, the challenger v2 blocked."""
     ws = tmp_path / "ws"
-    document = cli_json("demo", "--train-seconds", "20", "--workspace", ws)
+    document = cli_json("demo", "--train-seconds", "40", "--workspace", ws)
     # best_params are the best trial's family's own parameters: pinned by train's JSON, not here.
     assert [path for path in shape(document) if not path.startswith("models[].best_params.")] == sorted(DEMO_JSON)
     assert [s["name"] for s in document["sources"]] == DEMO_SOURCES
@@ -59,16 +62,22 @@ def test_demo_builds_its_sources_and_datasets(tmp_path):
     assert {d["dataset"]: d["rows_out"] for d in document["datasets"]}.items() <= datasets.items()
     assert [(f["name"], f["version"]) for f in document["features"]] == [("delivery_time", 1)]
     assert [(t["name"], t["version"]) for t in document["online_tables"]] == [("delivery_time_online", 1)]
-    [model] = document["models"]
+    model, challenger = document["models"]
     assert (model["model"], model["version"], model["task"], model["metric"]) == ("delivery_time", 1, "regression", "rmse")
-    stored = cli_json("models", "show", "delivery_time", "--workspace", ws)
+    assert (challenger["version"], challenger["run"]) == (2, document["promotions"][0]["then"])
+    promoted, blocked = document["promotions"]
+    assert (promoted["version"], promoted["promoted"], blocked["version"], blocked["promoted"], blocked["production"]) == (1, True, 2, False, 1)
+    assert [t["name"] for t in blocked["failed"]] == ["no_regression"]
+    stored = cli_json("models", "show", "delivery_time:1", "--workspace", ws)
     assert stored["origin"]["feature_recipe"]["recipe"] == "delivery_time" and stored["origin"]["run"] == model["run"]
     lines = demo_text(document).splitlines()
-    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS) + 3
-    assert lines[-1].startswith(f"  model   {'delivery_time':<22} v1  run {model['run']}: holdout rmse ")
+    assert lines[0] == f"demo workspace at {ws}" and len(lines) == 1 + len(DEMO_SOURCES) + len(DEMO_DATASETS) + 6
+    assert lines[-4].startswith(f"  model   {'delivery_time':<22} v1  run {model['run']}: holdout rmse ")
+    assert lines[-2] == f"  promote {'delivery_time':<22} v1  production (every test passed)"
+    assert lines[-1].startswith(f"  promote {'delivery_time':<22} v2  blocked by no_regression -") and lines[-1].endswith("(threshold +0); production stays v1")
     verdicts = document["features"][0]["verdicts"]
-    assert lines[-3] == f"  features {'delivery_time':<21} v1  target delivery_minutes; proof: {verdicts['accept']} accept, {verdicts['warn']} warn, {verdicts['reject']} reject"
-    assert lines[-2] == f"  online  {'delivery_time_online':<22} v1  {document['online_tables'][0]['rows']:>9,} values"
+    assert lines[-6] == f"  features {'delivery_time':<21} v1  target delivery_minutes; proof: {verdicts['accept']} accept, {verdicts['warn']} warn, {verdicts['reject']} reject"
+    assert lines[-5] == f"  online  {'delivery_time_online':<22} v1  {document['online_tables'][0]['rows']:>9,} values"
     orders = document["sources"][0]["rows"]
     assert lines[1] == f"  source  {'orders':<22} v1  {orders:>9,} rows"
 

@@ -131,7 +131,7 @@ RUN_SUMMARY = [
 ]
 RUN_PARAMS = under("params", [
     "families[]: str", "group_column: null", "metric: null", "model: str", "recipe: null", "recipe_spec: null", "recipe_version: null",
-    "seconds: null", "seed: int", "started: float", "storage: null", "table: str", "target: str", "task: str", "time_column: null", "trials: int",
+    "seconds: null", "seed: int", "started: float", "storage: null", "table: str", "target: str", "task: str", "then: null", "time_column: null", "trials: int",
     "version: int", "workers: int",
 ])
 RUN = sorted([
