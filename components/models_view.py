@@ -368,7 +368,7 @@ def actions(current: Workspace, kept: RegistryVersion, blocked: list[BlockedProm
             st.success(done, icon=":material/check_circle:")
         mine = next((item for item in blocked if item.result.version == number), None)
         if mine is not None:
-            st.error(f"{mine.result.blocked_message()} (blocked {ago(mine.entry.at)} by {mine.entry.actor})", icon=":material/block:")
+            st.error(f"{mine.result.blocked_message(override='in the box below')} (blocked {ago(mine.entry.at)} by {mine.entry.actor})", icon=":material/block:")
             tests_table(mine.failed, f"md_failed_{name}_{number}")
             st.text_area("Tests failed: override with a written reason", key="md_reason", placeholder="Why this version should be production anyway")
             st.button("Override and promote", key="md_override", type="primary", on_click=_override, args=(current, name, number))

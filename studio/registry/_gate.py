@@ -62,13 +62,14 @@ class PromotionResult:
     def failed(self) -> list[str]:
         return [row["name"] for row in self.tests if not row["passed"]]
 
-    def blocked_message(self) -> str:
-        """The one-line error a blocked promotion shows (empty when it was not blocked)."""
+    def blocked_message(self, override: str = "--reason TEXT") -> str:
+        """The one-line error a blocked promotion shows (empty when it was not blocked);
+        ``override`` says where the reason goes: an option on the command line, a box on a page."""
         if self.promoted:
             return ""
         return (
             f"model {self.model} v{self.version} failed {', '.join(self.failed)}, so it is not {self.alias}; "
-            f"fix the model, or override with a written reason (--reason TEXT)"
+            f"fix the model, or override with a written reason ({override})"
         )
 
     def to_json(self) -> dict[str, Any]:

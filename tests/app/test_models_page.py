@@ -67,7 +67,7 @@ def test_open_validate_promote_block_override_roll_back_and_audit(two_versions):
     # The worse version: blocked by the no-regression test, then overridden with a reason.
     app.selectbox(key="md_version_eta").select(2).run()
     confirm(app, "md_promote")
-    assert any("failed no_regression" in e.value for e in app.error)
+    assert any("failed no_regression" in e.value and "override with a written reason (in the box below)" in e.value for e in app.error)
     assert workspace.registry.holder("eta") == 1
     # The blocked attempt is kept (the audit log), so production's view warns of it with the
     # failing test's value and threshold, and v2's view still offers the override.
