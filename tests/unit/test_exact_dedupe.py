@@ -180,8 +180,8 @@ def test_removed_by_names_input_order_when_no_rule_is_set_and_survivors_read_onl
     con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
     assert [row[0] for row in con.execute("DESCRIBE survivors").fetchall()] == ["_row", "k1", "k2", "survivor", "cluster_size"]
     assert con.execute(plan.removed_by("survivors")).fetchall() == [("input order", 1)]
-    con.execute(f"CREATE TABLE carried AS {plan.survivors(('c1',))}")
-    assert con.execute(f"{plan.members('carried', ('c1',))} ORDER BY _row LIMIT 2").fetchall() == [(0, "x", 0, 1.0), (1, None, 0, 1.0)]
+    con.execute(f"CREATE TABLE carried AS {plan.survivors(('c1', 'c2'))}")
+    assert con.execute(f"{plan.members('carried', ('c1', 'c2'))} ORDER BY _row LIMIT 2").fetchall() == [(0, "x", None, 0, 1.0), (1, None, "p", 0, 1.0)]
     with pytest.raises(StudioError) as raised:
         exact_dedupe_plan("t", COLUMNS, ["k1"], Survivorship(aggregate={"amount": "sum"}), "_row", "source").golden_in_order("kept")
     assert str(raised.value) == "aggregated survivorship needs the sorted golden query"
@@ -207,6 +207,11 @@ def test_removed_by_tells_apart_columns_whose_quoted_names_contain_each_other():
     con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
     assert con.execute(plan.removed_by("survivors")).fetchall() == [("most_complete", 3)]
     assert con.execute("SELECT DISTINCT survivor FROM survivors").fetchall() == [(3,)]
+    # "a" is where "a""b" begins: the longer name is matched first there too
+    con.execute('CREATE TABLE p AS SELECT _row, k, b AS a, "a""b" FROM q')
+    plan = exact_dedupe_plan("p", ["_row", "k", "a", 'a"b'], ["k"], Survivorship(most_complete=True), "_row")
+    con.execute(f"CREATE TABLE kept AS {plan.survivors()}")
+    assert con.execute(plan.removed_by("kept")).fetchall() == [("most_complete", 3)]
 
 
 def test_removed_by_names_the_rule_each_row_lost_on():
