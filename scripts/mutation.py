@@ -199,6 +199,8 @@ EQUIVALENT: dict[str, str] = {
     "studio.consolidate._exact.xǁDedupePlanǁremoved_by__mutmut_21": "the alias s or S: SQL identifiers ignore case",
     "studio.consolidate._exact.xǁDedupePlanǁgolden__mutmut_28": "the alias g or G: SQL identifiers ignore case",
     "studio.consolidate._exact.x_exact_dedupe_plan__mutmut_38": "' OR ' or ' or ': SQL keywords ignore case",
+    **{f"studio.consolidate._normalize.x__null_if__mutmut_{n}": "the case of a default placeholder: every value is lower-cased before use" for n in (10, 12, 14, 16)},
+    **{f"studio.consolidate._normalize.x__convert_currency__mutmut_{n}": "the text read for a missing 'from' ('', 'NONE' or 'XXXX') is no currency code either way: the same refusal" for n in (36, 38, 41)},
     **{f"studio.consolidate._exact.xǁDedupePlanǁ_sided_terms__mutmut_{n}": "reverse text order also puts a quoted name before its prefixes, all the one-pass match needs" for n in (3, 6)},
     "studio.consolidate._normalize.x__parse_date__mutmut_24": "as_date defaulting to None or False: both falsy",
     "studio.consolidate._normalize.x__parse_date__mutmut_26": "as_date defaulting to None or False: both falsy",
