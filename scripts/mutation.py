@@ -10,7 +10,7 @@
     .venv/bin/python scripts/mutation.py --module sql --tests-from bda1d1d   # with the tests of an older commit
 
 Not part of CI: a full run takes hours on two cores. Each module runs in its own folder,
-``mutants/<module>/`` (git-ignored), holding links to studio/, tests/ and pyproject.toml: mutmut
+``mutants/<module>/`` (git-ignored), holding links to studio/, tests/, benchmarks/ and pyproject.toml: mutmut
 copies them into ``mutants/<module>/mutants/``, mutates only that module's files there, and
 runs only the tests listed for it below (of those, for each mutant only the tests that call
 the mutated function). Results are kept between runs; ``--fresh`` starts the module over,
@@ -78,15 +78,44 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "studio/consolidate/_units.py",
             "studio/consolidate/__init__.py",
         ],
+        # The example tests alone: the hypothesis ones (80 generated tables each, ten seconds
+        # to half a minute a run) would run for every mutant of a function they call, and
+        # test_properties and the CLI tests exercise ingest and the command, not these modules.
         [
-            "tests/unit/test_exact_dedupe.py",
-            "tests/unit/test_normalize.py",
-            "tests/unit/test_properties.py",
-            "tests/unit/test_cli_consolidate.py",
+            "tests/unit/test_exact_dedupe.py", "tests/unit/test_normalize.py", "-k",
+            "not (test_invariants or golden_in_scan_order_equals or unit_conversion_round_trips or text_folding_is_idempotent)",
         ],
     ),
+    # Fuzzy matching in parts, by file, so each part has its own figure: resolving even a ten-row
+    # table trains Splink (seconds), and the accuracy tests resolve 3,000 rows (a minute), so
+    # every part runs only the tests that call its functions directly, with hand-built inputs.
+    "fuzzy_clustering": (
+        ["studio/consolidate/fuzzy/_clustering.py"],
+        # Not the hypothesis test over generated pairs (60 examples a run) nor the tests on the
+        # 3,000-row fixture: the fixed cases of check_clusters cover the same invariants.
+        ["tests/unit/test_fuzzy.py", "-k", "clusters_of_fixed_pairs or labels_are_checked or suggest_threshold or cluster_threshold or chaining_warning or scored_labels"],
+    ),
+    "fuzzy_config": (
+        ["studio/consolidate/fuzzy/_config.py"],
+        ["tests/unit/test_fuzzy.py", "-k", "from_json or round_trips or config_is_validated or blocking_keys"],
+    ),
+    "fuzzy_fixed": (
+        ["studio/consolidate/fuzzy/_fixed.py"],
+        ["tests/unit/test_fuzzy.py", "-k", "fixed_model or too_small"],
+    ),
+    "fuzzy_estimates": (
+        ["studio/consolidate/fuzzy/_estimates.py", "studio/consolidate/fuzzy/_prepare.py"],
+        # The budget and raw counts on hand-built tables; not Splink's blocking analysis on the
+        # 3,000-row fixture (the tests that resolve it).
+        ["tests/unit/test_fuzzy.py", "tests/unit/test_normalize.py", "-k", "budget_of or raw_counts or prepare or fuzzy_comparisons_see"],
+    ),
     "fuzzy": (
-        ["studio/consolidate/fuzzy/*"],
+        # The rest: training, settings, suggestion and resolve, whose tests all train Splink.
+        [
+            "studio/consolidate/fuzzy/__init__.py", "studio/consolidate/fuzzy/_linker.py", "studio/consolidate/fuzzy/_progress.py",
+            "studio/consolidate/fuzzy/_resolve.py", "studio/consolidate/fuzzy/_settings.py", "studio/consolidate/fuzzy/_sql.py",
+            "studio/consolidate/fuzzy/_suggest.py", "studio/consolidate/fuzzy/_training.py",
+        ],
         ["tests/unit/test_fuzzy.py"],
     ),
 }
@@ -99,6 +128,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
 _KIND = "str(StatementType.X) has exactly one dot: every split of it ends in the same last part"
 _CAP = "the reaper's cap of 10,000 jobs per state against none or 10,001: differs only past 10,000 jobs in one state"
 _STRIP = "the tokenizer makes , ; ( and ) tokens of their own, so no identifier's text ends in one (defensive)"
+_NO_UNIT = "the text read for a missing unit ('', 'None' or 'XXXX') is no unit either way: the same refusal"
+_TO_GIVEN = "a unit conversion's 'to' is required (an unknown or missing one is refused), so .get('to') and .get('to', '') agree"
+_CFK = "c, f and k are in ALIASES, so the upper-casing fallback for them is never reached"
+_SCRATCH = "the word in a scratch table's name (unique by its random suffix, dropped after use)"
+_F1_SCALE = "F1 scaled by a constant factor: the same cut has the highest score"
+_BELOW = "the probabilities are distinct and sorted, so below < cut but for 0 and 0, whose halfway is 0 too"
 EQUIVALENT: dict[str, str] = {
     "studio.sql.x__statement_kind__mutmut_21": _KIND,
     "studio.sql.x__statement_kind__mutmut_22": _KIND,
@@ -158,6 +193,35 @@ EQUIVALENT: dict[str, str] = {
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_5": "the alias of the jobs table in the subqueries: any name (or none) is the same query",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_31": "'select' or 'SELECT': SQL keywords ignore case",
     "studio.jobs._store.xǁJobStoreǁclaim__mutmut_20": "> or >= on a heartbeat exactly the timeout old: only a float equal to the claim's own clock reading",
+    # consolidate
+    **{f"studio.consolidate._exact.x__order_terms__mutmut_{n}": "'DESC'/'ASC' or lower case: SQL keywords ignore case" for n in (9, 24, 33)},
+    "studio.consolidate._exact.xǁDedupePlanǁremoved_by__mutmut_13": "the alias r or R: SQL identifiers ignore case",
+    "studio.consolidate._exact.xǁDedupePlanǁremoved_by__mutmut_21": "the alias s or S: SQL identifiers ignore case",
+    "studio.consolidate._exact.xǁDedupePlanǁgolden__mutmut_28": "the alias g or G: SQL identifiers ignore case",
+    "studio.consolidate._exact.x_exact_dedupe_plan__mutmut_38": "' OR ' or ' or ': SQL keywords ignore case",
+    **{f"studio.consolidate._normalize.x__null_if__mutmut_{n}": "the case of a default placeholder: every value is lower-cased before use" for n in (10, 12, 14, 16)},
+    **{f"studio.consolidate._normalize.x__convert_currency__mutmut_{n}": "the text read for a missing 'from' ('', 'NONE' or 'XXXX') is no currency code either way: the same refusal" for n in (36, 38, 41)},
+    **{f"studio.consolidate._exact.xǁDedupePlanǁ_sided_terms__mutmut_{n}": "reverse text order also puts a quoted name before its prefixes, all the one-pass match needs" for n in (3, 6)},
+    "studio.consolidate._normalize.x__parse_date__mutmut_24": "as_date defaulting to None or False: both falsy",
+    "studio.consolidate._normalize.x__parse_date__mutmut_26": "as_date defaulting to None or False: both falsy",
+    **{f"studio.consolidate._normalize.x__convert_unit__mutmut_{n}": _NO_UNIT for n in (5, 7, 10, 50, 52, 55)},
+    **{f"studio.consolidate._normalize.x_normalized_select__mutmut_{n}": _TO_GIVEN for n in (23, 29, 30)},
+    **{f"studio.consolidate._units.x_canonical_unit__mutmut_{n}": _CFK for n in (8, 10, 11, 12, 13, 14, 15, 16)},
+    # fuzzy clustering
+    "studio.consolidate.fuzzy._clustering.x__labels_table__mutmut_1": "the labels scratch table named None: still a temp table of its own, dropped after use",
+    **{f"studio.consolidate.fuzzy._clustering.x__labels_table__mutmut_{n}": _SCRATCH for n in (2, 3, 4)},
+    **{f"studio.consolidate.fuzzy._clustering.x_cluster_pairs__mutmut_{n}": _SCRATCH for n in range(33, 39)},
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_21": _F1_SCALE,
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_31": _F1_SCALE,
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_44": _BELOW,
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_48": _BELOW,
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_51": "> or >= best + 1e-12: F1 values differ only within 1e-12 of that margin",
+    "studio.consolidate.fuzzy._clustering.x_suggest_threshold__mutmut_67": "the cap of 1.0 or 2.0: a threshold halfway between probabilities (at most 1) never exceeds 1",
+    "studio.consolidate.fuzzy._clustering.x_scored_labels__mutmut_7": "TRUE or true: SQL keywords ignore case",
+    "studio.consolidate.fuzzy._clustering.x_chaining_warning__mutmut_6": "// or / 100: an integer cluster size is at most x exactly when at most floor(x)",
+    "studio.consolidate.fuzzy._clustering.x_chaining_warning__mutmut_7": "times or divided by CHAINED_CLUSTER_PERCENT, which is 1",
+    # fuzzy fixed probabilities
+    "studio.consolidate.fuzzy._fixed.x_fixed_model__mutmut_47": "a cap of 0.5 or 1.5: MATCHES_PER_ROW (0.5) over at least 1 never exceeds 0.5",
 }
 
 STATUS = {  # mutmut's exit codes (mutmut.stats.status_by_exit_code), the ones we print
@@ -188,7 +252,7 @@ def prepare(module: str, fresh: bool, tests_from: str | None = None) -> Path:
     if fresh and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("studio", "tests", "pyproject.toml"):
+    for name in ("studio", "tests", "benchmarks", "pyproject.toml"):
         link = folder / name
         if name == "tests" and tests_from:
             if not link.exists():  # that commit's tests, not a link to today's

@@ -7,6 +7,7 @@ order, max, min, sum). A row with a NULL key matches nothing: it stays a cluster
 Every input row appears once in the members table with its cluster id.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,12 +118,13 @@ class DedupePlan:
 
     def _sided_terms(self) -> list[tuple[str, str, str]]:
         """The order terms with every column reference written as ``{side}."col"``."""
-        sided = []
-        for name, value, direction in self.terms:
-            for column in sorted(set(self.order_columns), key=len, reverse=True):
-                value = value.replace(sql_identifier(column), "{side}." + sql_identifier(column))
-            sided.append((name, value, direction))
-        return sided
+        # One pass, longest name first: a quoted name can hold another ("a""b" holds "b"), and
+        # replacing one name after another would rewrite inside a name already written.
+        quoted = sorted({sql_identifier(c) for c in self.order_columns}, key=len, reverse=True)
+        if not quoted:
+            return list(self.terms)
+        pattern = re.compile("|".join(re.escape(q) for q in quoted))
+        return [(name, pattern.sub(lambda m: "{side}." + m.group(0), value), direction) for name, value, direction in self.terms]
 
     def survivors(self, carry: tuple[str, ...] = ()) -> str:
         needed = _select_list([self.row_id, *self.keys, *self.order_columns, *carry])

@@ -79,9 +79,9 @@ def test_aggregated_columns():
     ],
 )
 def test_bad_settings(kwargs, message):
-    rule = kwargs.pop("rule", Survivorship())
+    rest = {k: v for k, v in kwargs.items() if k != "rule"}  # the parameter itself stays whole for a second run
     with pytest.raises(StudioError, match=message):
-        dedupe(table(ROWS), rule, **kwargs)
+        dedupe(table(ROWS), kwargs.get("rule", Survivorship()), **rest)
     with pytest.raises(StudioError, match="must be one of"):
         Survivorship.from_json({"aggregate": {"amount": "median"}})
     with pytest.raises(StudioError, match="unknown survivorship rule"):
@@ -144,3 +144,80 @@ def test_golden_in_scan_order_refuses_a_scan_out_of_row_order():
     con.execute(f"CREATE TABLE kept AS {plan.kept('survivors')}")
     with pytest.raises(duckdb.Error, match=OUT_OF_ORDER):
         con.execute(plan.golden_in_order("kept")).fetchall()
+
+
+def test_survivorship_from_json_reads_every_rule():
+    data = {"newest_by": "seen", "source_priority": ["partner", "crm"], "most_complete": 1, "aggregate": {"amount": "sum"}}
+    assert Survivorship.from_json(data) == Survivorship("seen", ("partner", "crm"), True, {"amount": "sum"})
+    assert Survivorship.from_json(None) == Survivorship() == Survivorship.from_json({"source_priority": None, "aggregate": None})
+    with pytest.raises(StudioError) as raised:
+        Survivorship.from_json({"zz": 1, "oldest": 2})
+    assert str(raised.value) == "unknown survivorship rule 'oldest'; use newest_by, source_priority, most_complete, aggregate"
+    with pytest.raises(StudioError) as raised:
+        Survivorship.from_json({"aggregate": {"amount": "median"}})
+    assert str(raised.value) == "aggregate of 'amount' must be one of first_non_null, max, min, sum, not 'median'"
+
+
+@pytest.mark.parametrize(
+    ("columns", "keys", "rule", "source_column", "message"),
+    [
+        (COLUMNS, [], Survivorship(), "source", "give at least one key column to deduplicate on"),
+        (["_row", *(f"c{i}" for i in range(25))], ["nope"], Survivorship(), None, "no key column 'nope' (columns: " + ", ".join(f"c{i}" for i in range(19)) + ")"),
+        (COLUMNS, ["k1"], Survivorship(aggregate={"nope": "max"}), "source", "aggregate: no column 'nope'"),
+        (COLUMNS, ["k1"], Survivorship(aggregate={"k1": "max"}), "source", "aggregate: 'k1' is a key column; keys are equal within a cluster"),
+        (COLUMNS, ["k1"], Survivorship(source_priority=("crm",)), None, "source_priority needs a source column (several sources)"),
+    ],
+)
+def test_bad_plans_are_refused_with_the_exact_message(columns, keys, rule, source_column, message):
+    with pytest.raises(StudioError) as raised:
+        exact_dedupe_plan("t", columns, keys, rule, "_row", source_column)
+    assert str(raised.value) == message
+
+
+def test_removed_by_names_input_order_when_no_rule_is_set_and_survivors_read_only_what_they_need():
+    con = table(ROWS)
+    plan = exact_dedupe_plan("t", COLUMNS, ["k1", "k2"], Survivorship(), "_row", "source")
+    con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+    assert [row[0] for row in con.execute("DESCRIBE survivors").fetchall()] == ["_row", "k1", "k2", "survivor", "cluster_size"]
+    assert con.execute(plan.removed_by("survivors")).fetchall() == [("input order", 1)]
+    con.execute(f"CREATE TABLE carried AS {plan.survivors(('c1', 'c2'))}")
+    assert con.execute(f"{plan.members('carried', ('c1', 'c2'))} ORDER BY _row LIMIT 2").fetchall() == [(0, "x", None, 0, 1.0), (1, None, "p", 0, 1.0)]
+    with pytest.raises(StudioError) as raised:
+        exact_dedupe_plan("t", COLUMNS, ["k1"], Survivorship(aggregate={"amount": "sum"}), "_row", "source").golden_in_order("kept")
+    assert str(raised.value) == "aggregated survivorship needs the sorted golden query"
+
+
+def test_golden_adds_the_cluster_table_s_columns_and_keeps_its_own():
+    """The clusters table may hold columns named like the data's: the golden row keeps its own."""
+    con = table(ROWS)
+    for rule in (Survivorship(), Survivorship(aggregate={"amount": "sum"})):
+        plan = exact_dedupe_plan("t", COLUMNS, ["k1", "k2"], rule, "_row", "source")
+        con.execute(f"CREATE OR REPLACE TABLE survivors AS {plan.survivors()}")
+        clusters = "(SELECT survivor AS cluster_id, count(*) AS size, 'other' AS c1 FROM survivors GROUP BY survivor)"
+        golden = con.execute(f"SELECT * FROM ({plan.golden('survivors', clusters, ('size',))}) ORDER BY _row").fetchall()
+        assert [(g[0], g[3], g[6], g[-1]) for g in golden] == [(0, "x", 15 if rule.aggregate else 10, 2), (2, "y", 1, 1), (3, "z", 2, 1), (4, "w", 3, 1)]
+
+
+def test_removed_by_tells_apart_columns_whose_quoted_names_contain_each_other():
+    """'a"b' quoted is "a""b", which contains "b": the longer name is written with its side first."""
+    con = duckdb.connect()
+    con.execute('CREATE TABLE q (_row BIGINT, k INTEGER, b VARCHAR, "a""b" VARCHAR)')
+    con.executemany("INSERT INTO q VALUES (?, ?, ?, ?)", [(0, 1, None, None), (1, 1, "x", None), (2, 1, None, "y"), (3, 1, "x", "y")])
+    plan = exact_dedupe_plan("q", ["_row", "k", "b", 'a"b'], ["k"], Survivorship(most_complete=True), "_row")
+    con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+    assert con.execute(plan.removed_by("survivors")).fetchall() == [("most_complete", 3)]
+    assert con.execute("SELECT DISTINCT survivor FROM survivors").fetchall() == [(3,)]
+    # "a" is where "a""b" begins: the longer name is matched first there too
+    con.execute('CREATE TABLE p AS SELECT _row, k, b AS a, "a""b" FROM q')
+    plan = exact_dedupe_plan("p", ["_row", "k", "a", 'a"b'], ["k"], Survivorship(most_complete=True), "_row")
+    con.execute(f"CREATE TABLE kept AS {plan.survivors()}")
+    assert con.execute(plan.removed_by("kept")).fetchall() == [("most_complete", 3)]
+
+
+def test_removed_by_names_the_rule_each_row_lost_on():
+    rule = Survivorship(source_priority=("partner", "crm"), most_complete=True)
+    for rows, expected in [(ROWS, [("source_priority", 1)]), ([("a", 1, None, None, "crm", 1, 1), ("a", 1, "x", "y", "crm", 1, 1)], [("most_complete", 1)])]:
+        con = table(rows)
+        plan = exact_dedupe_plan("t", COLUMNS, ["k1", "k2"], rule, "_row", "source")
+        con.execute(f"CREATE TABLE survivors AS {plan.survivors()}")
+        assert con.execute(plan.removed_by("survivors")).fetchall() == expected

@@ -15,6 +15,11 @@ from benchmarks._people import people
 from studio import StudioError
 from studio.consolidate import COMPARISON_KINDS, FieldComparison, FuzzyConfig, cluster_pairs, estimate_comparisons, resolve, suggest_config, suggest_threshold
 from studio.consolidate.fuzzy import chaining_warning, comparison_budget
+from studio.consolidate.fuzzy._clustering import checked_labels, scored_labels
+from studio.consolidate.fuzzy._config import parse_key, rule_text
+from studio.consolidate.fuzzy._fixed import _m_values, _u_values, fixed_model, too_small
+from studio.consolidate.fuzzy._estimates import ComparisonBudget, _estimate, raw_counts, refuse_if_too_many
+from studio.consolidate.fuzzy._prepare import Prepared, key_sql, normalized_sql, prepare, public_names
 from studio.consolidate.fuzzy._settings import comparison_dict
 
 ROWS = 3000
@@ -602,3 +607,378 @@ def check_clusters(con, rows, pairs, labels, threshold):
     for a, b in edges:
         parent[max(find(a), find(b))] = min(find(a), find(b))
     assert all(cluster[i] == find(i) for i in range(rows))
+
+
+# ------------------------------------------------------------------ clustering on fixed pairs
+
+
+@pytest.mark.parametrize(
+    ("rows", "pairs", "labels", "threshold"),
+    [
+        (6, [(0, 1, 0.9), (1, 2, 0.9), (3, 4, 0.89)], [], 0.9),  # a pair at the threshold links; just under does not
+        (8, [(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (3, 4, 1.0), (4, 5, 1.0), (5, 6, 1.0), (6, 7, 1.0)], [], 0.5),  # a long chain
+        (7, [(5, 6, 0.95), (4, 6, 0.95), (3, 4, 0.95), (0, 2, 0.2)], [(1, 2, True), (3, 4, False)], 0.5),  # labels add and cut
+        (5, [(0, 4, 0.0), (1, 3, 0.3)], [], 0.0),  # threshold 0: every scored pair links
+        (4, [(0, 1, 1.0), (2, 3, 0.99)], [], 1.0),  # threshold 1: only certain pairs
+        (6, [(3, 5, 0.7), (1, 5, 0.7), (2, 4, 0.7), (0, 4, 0.7)], [], 0.7),  # components whose smallest id is reached last
+    ],
+)
+def test_clusters_of_fixed_pairs(rows, pairs, labels, threshold):
+    with duckdb.connect() as con:
+        check_clusters(con, rows, pairs, labels, threshold)
+
+
+def test_clusters_of_fixed_pairs_carry_the_best_link_and_leave_no_tables():
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t AS SELECT i AS row_id FROM range(5) r(i)")
+        con.execute("CREATE TABLE p (row_id_l BIGINT, row_id_r BIGINT, match_probability DOUBLE)")
+        con.executemany("INSERT INTO p VALUES (?, ?, ?)", [(0, 1, 0.8), (1, 2, 0.95), (1, 0, 0.85), (3, 4, 0.6)])
+        before = set(con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+        members = cluster_pairs(con, "t", "row_id", "p", 0.7, [(3, 4, True)])
+        rows = con.execute(f"SELECT row_id, cluster_id, match_probability FROM {members} ORDER BY row_id").fetchall()
+        # each row's probability is its best link (either direction of a pair counts); a confirmed label is a certain link
+        assert rows == [(0, 0, 0.85), (1, 0, 0.95), (2, 0, 0.95), (3, 3, 1.0), (4, 3, 1.0)]
+        assert [type(v) for v in rows[0]] == [int, int, float]
+        after = set(con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+        assert after - before == {(members,)} and re.fullmatch(r"__studio_fuzzy_members_[0-9a-f]{12}", members)
+        with pytest.raises(StudioError) as raised:
+            cluster_pairs(con, "t", "nope", "p", 0.7)
+        assert str(raised.value) == "no row id column 'nope' in 't'"
+        with pytest.raises(StudioError) as raised:
+            cluster_pairs(con, "t", "row_id", "p", 0.7, [(0, 7, False)])
+        assert str(raised.value) == "a label refers to row id 7, which is not in 't'; remove that label"
+        assert set(con.execute("SELECT table_name FROM duckdb_tables()").fetchall()) == after
+
+
+@pytest.mark.parametrize("threshold", [-0.01, 1.01, True, "0.5", None])
+def test_cluster_threshold_outside_zero_to_one_is_refused(threshold):
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS row_id")
+        with pytest.raises(StudioError) as raised:
+            cluster_pairs(con, "t", "row_id", "t", threshold)
+    assert str(raised.value) == f"threshold must be a match probability from 0 to 1, not {threshold!r}"
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([(1, 2)], "a label is (row id, row id, same entity true/false), not (1, 2)"),
+        ([(1, 2, True, 4)], "a label is (row id, row id, same entity true/false), not (1, 2, True, 4)"),
+        (["abc"], "a label is (row id, row id, same entity true/false), not 'abc'"),
+        ([(True, 2, True)], "a label is (row id, row id, same entity true/false), not (True, 2, True)"),
+        ([(1, False, True)], "a label is (row id, row id, same entity true/false), not (1, False, True)"),
+        ([(1.0, 2, True)], "a label is (row id, row id, same entity true/false), not (1.0, 2, True)"),
+        ([(1, "2", True)], "a label is (row id, row id, same entity true/false), not (1, '2', True)"),
+        ([(1, 2, 1)], "a label is (row id, row id, same entity true/false), not (1, 2, 1)"),
+        ([(3, 3, False)], "label (3, 3) pairs a row with itself; label two different rows"),
+        ([(2, 1, True), (1, 2, False)], "rows 1 and 2 are labelled both as a match and as a non-match; keep one label"),
+    ],
+)
+def test_labels_are_checked_one_by_one(labels, message):
+    with pytest.raises(StudioError) as raised:
+        checked_labels(labels)
+    assert str(raised.value) == message
+
+
+def test_labels_are_checked_into_one_sorted_label_per_pair():
+    assert checked_labels([]) == []
+    assert checked_labels([[5, 2, False], (1, 0, True), (0, 1, True), (3, 4, True)]) == [(0, 1, True), (2, 5, False), (3, 4, True)]
+
+
+def test_suggest_threshold_needs_five_labels_of_each_kind():
+    five_each = [(0.9, True)] * 5 + [(0.2, False)] * 5
+    assert suggest_threshold(five_each) == pytest.approx(0.55)
+    assert suggest_threshold(five_each[1:]) is None and suggest_threshold(five_each[:-1]) is None
+    assert suggest_threshold([]) is None
+
+
+def test_suggest_threshold_prefers_the_higher_cut_on_a_tie_and_stays_above_zero():
+    # Cutting at 0.9 or at 0.5 gives the same F1 (2/3): the higher cut wins, halfway down to 0.5.
+    tied = [(0.9, True)] * 4 + [(0.9, False)] * 3 + [(0.5, True)] + [(0.5, False)] * 2
+    assert suggest_threshold(tied) == pytest.approx(0.7)
+    # Every pair at probability 0: the threshold is as low as can be, but not 0 (which would link all).
+    assert suggest_threshold([(0.0, True)] * 5 + [(0.0, False)] * 5) == 1e-9
+    # All positives at 1.0 and negatives below: halfway, never above 1.
+    assert suggest_threshold([(1, True)] * 5 + [(0.4, False)] * 5) == pytest.approx(0.7)
+    # The best cut is the lowest probability: halfway down to 0.
+    assert suggest_threshold([(0.2, True)] * 5 + [(0.9, False)] * 5) == pytest.approx(0.1)
+
+
+def test_chaining_warning_says_what_to_do():
+    assert chaining_warning(1234, 2000) == (
+        "One cluster holds 1,234 rows: records are being chained together. "
+        "Raise the threshold, compare more columns, or review pairs to teach the model."
+    )
+
+
+def test_scored_labels_give_zero_to_a_pair_blocking_never_made():
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE p (id_l BIGINT, id_r BIGINT, match_probability DOUBLE)")
+        con.executemany("INSERT INTO p VALUES (?, ?, ?)", [(1, 2, 0.75), (2, 3, 0.5)])
+        assert scored_labels(con, "p", "id", [(2, 3, False), (1, 2, True), (1, 3, True)]) == [(0.75, True), (0.0, True), (0.5, False)]
+
+
+# ------------------------------------------------------------------ config validation
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: FieldComparison("", "name"), "a comparison needs a column name"),
+        (lambda: FieldComparison(3, "name"), "a comparison needs a column name"),
+        (lambda: FieldComparison("x", "Name"), "comparison of 'x': kind must be one of name, string, exact, date, number, email, postcode, phone, not 'Name'"),
+        (lambda: FuzzyConfig((), (("a",),)), "a fuzzy config needs at least one comparison, e.g. {\"column\": \"name\", \"kind\": \"name\"}"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), ()), "a fuzzy config needs at least one blocking rule, e.g. [[\"last_name\", \"dob\"]]"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), ((),)), "a blocking rule is a non-empty list of columns, e.g. [\"last_name\", \"dob\"]"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a", ""),)), "a blocking column must be a column name, not ''"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), threshold=0.0), "threshold must be a match probability between 0 and 1 (exclusive), not 0.0"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), threshold=1), "threshold must be a match probability between 0 and 1 (exclusive), not 1"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), threshold=True), "threshold must be a match probability between 0 and 1 (exclusive), not True"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), threshold="0.5"), "threshold must be a match probability between 0 and 1 (exclusive), not '0.5'"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), max_comparisons=True), "max_comparisons must be a positive whole number, not True"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), max_comparisons=10.0), "max_comparisons must be a positive whole number, not 10.0"),
+        (lambda: FuzzyConfig((FieldComparison("a", "name"),), (("a",),), seed=False), "seed must be a whole number, not False"),
+        (lambda: FuzzyConfig.from_json([]), "a fuzzy config is an object with comparisons, blocking, threshold, max_comparisons and seed"),
+        (lambda: FuzzyConfig.from_json({"zeta": 1, "alpha": 2}), "unknown fuzzy config key 'alpha'; use comparisons, blocking, threshold, max_comparisons, seed"),
+        (lambda: FuzzyConfig.from_json({"blocking": [["a"]]}), "comparisons must be a list like [{\"column\": \"last_name\", \"kind\": \"name\"}]"),
+        (lambda: FuzzyConfig.from_json({**GOOD, "comparisons": ["a"]}), "comparison 1: give exactly a \"column\" and a \"kind\" (name, string, exact, date, number, email, postcode, phone)"),
+        (lambda: FuzzyConfig.from_json({**GOOD, "comparisons": [{"column": "a", "kind": "name", "x": 1}]}), "comparison 1: give exactly"),
+        (lambda: FuzzyConfig.from_json({**GOOD, "comparisons": [{"column": "a", "kind": "name"}, {"column": 2, "kind": "name"}]}), "comparison 2: give exactly"),
+        (lambda: FuzzyConfig.from_json({"comparisons": GOOD["comparisons"]}), "blocking must be a list of rules, each a list of columns, e.g. [[\"last_name\", \"dob\"], [\"email\"]]"),
+        (lambda: FuzzyConfig.from_json({**GOOD, "blocking": [["a"], ["b", 3]]}), "blocking rule 2: give a non-empty list of column names, e.g. [\"last_name\", \"dob\"]"),
+    ],
+)
+def test_config_is_validated_with_the_exact_message(build, message):
+    with pytest.raises(StudioError) as raised:
+        build()
+    assert str(raised.value) == message or (message.endswith("give exactly") and str(raised.value).startswith(message))
+
+
+def test_config_is_validated_but_takes_every_valid_edge():
+    compared = (FieldComparison("a", "name"), FieldComparison("b", "phone"))
+    low = FuzzyConfig(compared, (("a:1",), ("b:50", "a")), threshold=1e-9, max_comparisons=1, seed=0)
+    assert low.to_json() == {
+        "comparisons": [{"column": "a", "kind": "name"}, {"column": "b", "kind": "phone"}],
+        "blocking": [["a:1"], ["b:50", "a"]],
+        "threshold": 1e-9,
+        "max_comparisons": 1,
+        "seed": 0,
+    }
+    assert FuzzyConfig(compared, (("a",),), threshold=0.999999).threshold == 0.999999
+    plain = FuzzyConfig.from_json({"comparisons": [{"column": "a", "kind": "exact"}], "blocking": [["a"]]})
+    assert (plain.threshold, plain.max_comparisons, plain.seed) == (0.9, 20_000_000, 42)
+    chosen = FuzzyConfig.from_json({"comparisons": [{"column": "a", "kind": "exact"}], "blocking": [["a"]], "threshold": 0.5, "max_comparisons": 7, "seed": 3})
+    assert (chosen.threshold, chosen.max_comparisons, chosen.seed) == (0.5, 7, 3)
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [("name", ("name", None)), ("name:1", ("name", 1)), ("name:50", ("name", 50)), ("a:b", ("a:b", None)), (":3", (":3", None)), ("a:b:3", ("a:b", 3)), ("name:", ("name:", None))],
+)
+def test_blocking_keys_read_a_prefix_length_after_the_last_colon(item, key):
+    assert parse_key(item) == key
+
+
+def test_blocking_keys_refuse_a_prefix_out_of_range_and_read_as_words():
+    for item in ("name:0", "name:51"):
+        with pytest.raises(StudioError) as raised:
+            parse_key(item)
+        assert str(raised.value) == f"blocking column {item!r}: a prefix length must be 1 to 50"
+    with pytest.raises(StudioError) as raised:
+        parse_key(None)
+    assert str(raised.value) == "a blocking column must be a column name, not None"
+    assert rule_text(("name:4", "zip")) == "same first 4 characters of name and zip"
+    assert rule_text(("email",)) == "same email"
+
+
+# ------------------------------------------------------------------ fixed probabilities, unit by unit
+
+
+def prepared_of(rows: int) -> Prepared:
+    return Prepared("t", rows, {}, {}, [])
+
+
+def test_too_small_below_two_hundred_rows():
+    assert too_small(prepared_of(200)) is None and too_small(prepared_of(5000)) is None
+    assert too_small(prepared_of(199)) == (
+        "199 rows are too few to learn match probabilities from (EM needs 200); scored with fixed ones: check the pairs, or use exact dedupe"
+    )
+
+
+def test_fixed_model_m_values_by_number_of_levels():
+    assert _m_values(1) == [1.0]
+    assert _m_values(2) == pytest.approx([0.94, 0.06])
+    assert _m_values(3) == pytest.approx([0.75, 0.19, 0.06])
+    assert _m_values(4) == pytest.approx([0.75, 0.19 * 2 / 3, 0.19 / 3, 0.06])
+    assert _m_values(5) == pytest.approx([0.75, 0.19 * 4 / 7, 0.19 * 2 / 7, 0.19 / 7, 0.06])
+
+
+def test_fixed_model_u_values_fill_levels_no_random_pair_reached():
+    levels = [{"u_probability": 0.2}, {}, {"u_probability": 0.0}, {"u_probability": 1}, {"u_probability": 0.55}]
+    floor = 0.5 / 10
+    total = 0.2 + 3 * floor + 0.55
+    assert _u_values(levels, 10.0) == pytest.approx([0.2 / total, floor / total, floor / total, floor / total, 0.55 / total])
+    # fewer than one sampled pair: the floor is half of one
+    assert _u_values([{}, {"u_probability": 0.5}], 0.25) == pytest.approx([0.5, 0.5])
+    assert _u_values([{"u_probability": -0.1}, {"u_probability": 0.3}], 1.0) == pytest.approx([0.5 / 0.8, 0.3 / 0.8])
+
+
+def test_fixed_model_sets_m_and_u_on_every_level_but_null_and_drops_term_frequencies():
+    model = {
+        "probability_two_random_records_match": 0.9,
+        "comparisons": [
+            {
+                "comparison_levels": [
+                    {"is_null_level": True, "m_probability": 0.3, "tf_adjustment_column": "c0"},
+                    {"u_probability": 0.1, "tf_adjustment_column": "c0", "tf_adjustment_weight": 1.0},
+                    {"u_probability": 0.3, "is_null_level": False},
+                    {"u_probability": 0.6},
+                ]
+            },
+            {"comparison_levels": [{"u_probability": 0.25}, {}]},
+        ],
+    }
+    fixed = fixed_model(model, prepared_of(11), 4.0)
+    first, second = (c["comparison_levels"] for c in fixed["comparisons"])
+    assert first[0] == {"is_null_level": True, "m_probability": 0.3, "tf_adjustment_column": "c0"}
+    assert [lv["m_probability"] for lv in first[1:]] == pytest.approx([0.75, 0.19, 0.06])
+    assert [lv["u_probability"] for lv in first[1:]] == pytest.approx([0.1, 0.3, 0.6])
+    assert not any("tf_adjustment_column" in lv or "tf_adjustment_weight" in lv for lv in first[1:])
+    assert [lv["m_probability"] for lv in second] == pytest.approx([0.94, 0.06])
+    assert [lv["u_probability"] for lv in second] == pytest.approx([0.25 / 0.375, 0.125 / 0.375])
+    assert fixed["probability_two_random_records_match"] == pytest.approx(0.05)  # half a match a row over 10 others
+    assert model["comparisons"][0]["comparison_levels"][1] == {"u_probability": 0.1, "tf_adjustment_column": "c0", "tf_adjustment_weight": 1.0}
+    assert model["probability_two_random_records_match"] == 0.9
+    for rows in (1, 2):  # never above one chance in two
+        assert fixed_model(model, prepared_of(rows), 4.0)["probability_two_random_records_match"] == 0.5
+    assert fixed_model(model, prepared_of(3), 4.0)["probability_two_random_records_match"] == 0.25
+
+
+# ------------------------------------------------------------------ the prepared copy and the pair budget
+
+
+def budget_table() -> duckdb.DuckDBPyConnection:
+    """Seven rows: names that block on their first letter, towns with a gap, a date as text."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (rid INTEGER, name VARCHAR, town VARCHAR, born VARCHAR, seen TIMESTAMP, score INTEGER)")
+    con.executemany(
+        "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (10, "Ann Lee", "Oslo", "2001-02-03", "2020-01-01 10:00:00", 1),
+            (11, "anne lee", "oslo", " 2001-02-03 ", "2020-01-01 23:00:00", 2),
+            (12, "Anton", None, "not a date", None, 3),
+            (13, "Bob", "Oslo", None, None, 4),
+            (14, "bobby", "Bergen", None, None, 5),
+            (15, None, "Bergen", None, None, 6),
+            (16, "Cy", "Bergen", None, None, 7),
+        ],
+    )
+    return con
+
+
+BUDGET = FuzzyConfig(
+    (FieldComparison("name", "name"), FieldComparison("born", "date"), FieldComparison("seen", "date")),
+    (("name:1",), ("town", "name:1"), ("town",)),
+)
+
+
+def test_prepare_writes_the_compared_and_blocking_columns_under_internal_names():
+    with budget_table() as con:
+        prepared = prepare(con, "t", "rid", BUDGET)
+        assert (prepared.rows, prepared.columns) == (7, {"name": "c0", "born": "c1", "seen": "c2", "town": "k0"})
+        assert prepared.kinds == {"c0": "name", "c1": "date", "c2": "date", "k0": "exact"}
+        assert prepared.compared == ["c0", "c1", "c2"]
+        assert prepared.rule_keys == [[("c0", 1)], [("k0", None), ("c0", 1)], [("k0", None)]]
+        assert prepared.rules[1] == "l.k0 = r.k0 AND substr(CAST(l.c0 AS VARCHAR), 1, 1) = substr(CAST(r.c0 AS VARCHAR), 1, 1)"
+        rows = con.execute(f"SELECT unique_id, c0, CAST(c1 AS VARCHAR), CAST(c2 AS VARCHAR), k0 FROM {prepared.table} ORDER BY unique_id").fetchall()
+        assert rows[:3] == [(10, "ann lee", "2001-02-03", "2020-01-01", "oslo"), (11, "anne lee", "2001-02-03", "2020-01-01", "oslo"), (12, "anton", None, None, None)]
+        assert con.execute(f"SELECT typeof(unique_id) FROM {prepared.table} LIMIT 1").fetchall() == [("BIGINT",)]
+        assert public_names("c0 and k0 differ from c2; c10 and xc0 stay", prepared) == "name and town differ from seen; c10 and xc0 stay"
+
+
+def test_raw_counts_and_the_budget_of_the_blocking_rules():
+    with budget_table() as con:
+        prepared = prepare(con, "t", "rid", BUDGET)
+        # first letter: a a a, b b, c (the NULL name left out) -> 3 + 1; town and letter: only oslo/a twice; town: 3 + 3
+        assert raw_counts(con, prepared) == [4, 1, 6]
+        assert refuse_if_too_many(con, prepared, FuzzyConfig(BUDGET.comparisons, BUDGET.blocking, max_comparisons=11)) == [4, 1, 6]
+        estimates = _estimate(con, prepared, BUDGET, [10**12, 1, 0])
+        assert estimates == [
+            {"rule": "same first 1 characters of name", "comparisons": 10**12, "exact": False},
+            {"rule": "same town and first 1 characters of name", "comparisons": 1, "exact": False},
+            {"rule": "same town", "comparisons": 0, "exact": False},
+        ]
+
+
+@pytest.mark.parametrize(
+    ("cap", "over", "message"),
+    [
+        (30, False, "30 comparisons in all, within max_comparisons (30)"),
+        (1_000_000, False, "30 comparisons in all, within max_comparisons (1,000,000)"),
+        (
+            29,
+            True,
+            "the blocking rules would compare about 30 pairs, more than max_comparisons (29); "
+            "make the rules stricter (add a column to \"same town\", which makes 18) or raise max_comparisons",
+        ),
+    ],
+)
+def test_budget_of_the_estimates_against_the_cap(cap, over, message):
+    estimates = [{"rule": "same name", "comparisons": 2}, {"rule": "same town", "comparisons": 18}, {"rule": "same zip", "comparisons": 10}]
+    budget = comparison_budget(estimates, FuzzyConfig(BUDGET.comparisons, BUDGET.blocking, max_comparisons=cap))
+    assert budget == ComparisonBudget(30, cap, over, message)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (dict(row_id="nope"), "no row id column 'nope' in 't'"),
+        (dict(row_id="name"), "row id column 'name' must be a whole-number column, not VARCHAR"),
+        (dict(compared="rid"), "the row id 'rid' cannot be compared; it differs between every two rows"),
+        (dict(compared="nope"), "no column 'nope' to compare (columns: name, town, born, seen, score)"),
+        (dict(blocking=("town", "nope")), "blocking rule town, nope: no column 'nope' (columns: name, town, born, seen, score)"),
+        (dict(table="missing"), "no table 'missing' in the connection"),
+    ],
+)
+def test_prepare_refuses_bad_inputs_with_one_line(change, message):
+    with budget_table() as con:
+        config = FuzzyConfig((FieldComparison(change.get("compared", "name"), "name"),), (change.get("blocking", ("town",)),))
+        before = con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+        with pytest.raises(StudioError) as raised:
+            prepare(con, change.get("table", "t"), change.get("row_id", "rid"), config)
+        assert str(raised.value).startswith(message) and "\n" not in str(raised.value)
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == before
+
+
+@pytest.mark.parametrize(("ids", "message"), [([1, None, None], "has 2 missing values"), ([1, 1, 2, 2, 2], "has 3 repeated values")])
+def test_prepare_refuses_missing_or_repeated_row_ids_and_leaves_no_table(ids, message):
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (rid BIGINT, name VARCHAR)")
+        con.executemany("INSERT INTO t VALUES (?, 'x')", [(i,) for i in ids])
+        with pytest.raises(StudioError) as raised:
+            prepare(con, "t", "rid", FuzzyConfig((FieldComparison("name", "name"),), (("name",),)))
+        assert message in str(raised.value)
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "dtype", "value", "seen"),
+    [
+        ("name", "VARCHAR", "  O'Brien-Smith 3rd!  ", "o'brien-smith rd"),
+        ("name", "VARCHAR", " 42 ", None),
+        ("string", "VARCHAR", "  Crème   BRÛLÉE ", "creme brulee"),
+        ("string", "VARCHAR", "   ", None),
+        ("exact", "VARCHAR", " ÀB  c ", "ab c"),
+        ("exact", "INTEGER", 7, 7),
+        ("email", "VARCHAR", "  ", None),
+        ("postcode", "VARCHAR", "sw1a 1aa", "SW1A1AA"),
+        ("postcode", "VARCHAR", " - ", None),
+        ("phone", "VARCHAR", "(555) 123", "555123"),
+        ("phone", "VARCHAR", "n/a", None),
+        ("number", "VARCHAR", " 2.5", 2.5),
+        ("number", "VARCHAR", "two", None),
+    ],
+)
+def test_prepare_normalizes_each_kind(kind, dtype, value, seen):
+    assert duckdb.execute(f"SELECT {normalized_sql('v', kind, dtype)} FROM (SELECT CAST(? AS {dtype}) AS v)", [value]).fetchall()[0][0] == seen
+    assert key_sql("", "c0", None) == "c0" and key_sql("l", "c0", None) == "l.c0" and key_sql("r", "c1", 3) == "substr(CAST(r.c1 AS VARCHAR), 1, 3)"

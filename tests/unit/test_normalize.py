@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from studio import StudioError
 from studio.consolidate import canonical_unit, normalized_select, parse_spec, quantity_of
-from studio.consolidate._units import FACTORS
+from studio.consolidate import OPS
+from studio.consolidate._units import FACTORS, spellings
 
 
 def normalize(rows: list[tuple], columns: list[str], spec: list[dict]) -> list[tuple]:
@@ -144,3 +145,89 @@ def test_text_folding_is_idempotent(text):
 def test_unit_names():
     assert canonical_unit(" Miles ") == "mi" and canonical_unit("°F") == "F"
     assert quantity_of("minutes") == "duration" and quantity_of("kelvin") == "temperature" and quantity_of("bananas") is None
+
+
+def test_currency_from_one_code_and_its_refusals():
+    rates = {"USD": 0.9, "eur": 1}
+    assert one("10", {"op": "convert_currency", "from": "usd", "rates": rates}) == pytest.approx(9.0)
+    assert one("10", {"op": "convert_currency", "from": "EUR", "rates": rates}) == pytest.approx(10.0)
+    for args, message in [
+        ({"from": "GBP", "rates": rates}, "v: convert_currency needs from (a code in rates) or currency_column"),
+        ({"rates": rates}, "v: convert_currency needs from (a code in rates) or currency_column"),
+        ({"from": "USD", "rates": {"USD": 0}}, 'v: convert_currency takes rates, e.g. {"USD": 0.92, "EUR": 1}'),
+        ({"from": "USD", "rates": [0.9]}, 'v: convert_currency takes rates, e.g. {"USD": 0.92, "EUR": 1}'),
+    ]:
+        with pytest.raises(StudioError) as raised:
+            one("10", {"op": "convert_currency", **args})
+        assert str(raised.value) == message
+
+
+def test_every_default_placeholder_is_missing_and_bad_lists_are_refused():
+    for value in ["", "n/a", "NA", "Null", "none", "-"]:
+        assert one(value, {"op": "null_if"}) is None, value
+    for values in ("n/a", []):
+        with pytest.raises(StudioError) as raised:
+            one("x", {"op": "null_if", "values": values})
+        assert str(raised.value) == "v: null_if takes a list of values"
+
+
+def test_plain_columns_pass_through_and_a_currency_column_without_a_target_keeps_its_codes():
+    rows = normalize(
+        [("10", "usd", "keep")],
+        ["price", "currency", "note"],
+        [{"column": "price", "steps": [{"op": "convert_currency", "rates": {"USD": 2}, "currency_column": "currency"}]}],
+    )
+    assert rows == [(20.0, "usd", "keep")]
+
+
+def test_map_values_with_and_without_case_and_several_entries():
+    mapping = {" NYC ": "New York", "LA": "Los Angeles"}
+    assert [one(v, {"op": "map_values", "mapping": mapping}) for v in ("nyc", " la ", "sf")] == ["New York", "Los Angeles", "sf"]
+    exact = {"op": "map_values", "mapping": {"NYC": "New York"}, "ignore_case": False}
+    assert [one(v, exact) for v in ("NYC", "nyc")] == ["New York", "nyc"]
+    with pytest.raises(StudioError) as raised:
+        one("x", {"op": "map_values", "mapping": ["NYC"]})
+    assert str(raised.value) == 'v: map_values takes mapping, e.g. {"NYC": "New York"}'
+
+
+def test_case_lower_by_default_dates_as_timestamps_by_default_and_phone_country_codes():
+    assert one("AbC", {"op": "case"}) == "abc" and one("AbC", {"op": "case", "to": "lower"}) == "abc"
+    assert str(one("03/02/2026", {"op": "parse_date", "formats": ["%d/%m/%Y"]})) == "2026-02-03 00:00:00"
+    assert one("020 7946 0958", {"op": "phone", "country_code": "+44", "national_digits": 11}) == "+4402079460958"
+    assert one("2", {"op": "convert_unit", "from": "km", "to": "m"}) == pytest.approx(2000.0)
+    for step, message in [
+        ({"op": "phone", "country_code": "4x"}, "v: phone country_code must be digits, not '4x'"),
+        ({"op": "parse_date", "formats": "%"}, 'v: parse_date takes formats, a list like ["%d/%m/%Y", "%Y-%m-%d"]'),
+        ({"op": "clip", "lower": "0"}, "v: clip bounds must be numbers"),
+        ({"op": "convert_unit", "to": "parsecs"}, "v: unknown target unit 'parsecs'"),
+        ({"op": "convert_unit", "to": "km", "from": "kg"}, "v: convert_unit needs from (a distance unit) or unit_column, not 'kg'"),
+    ]:
+        with pytest.raises(StudioError) as raised:
+            one("1", step)
+        assert str(raised.value) == message
+
+
+def test_spec_errors_name_the_rule_and_step():
+    with pytest.raises(StudioError) as raised:
+        parse_spec({"column": "v"})
+    assert str(raised.value) == 'a normalization spec is a list of {"column": ..., "steps": [...]} rules'
+    for spec, message in [
+        ([{"column": "v", "steps": []}, "v"], 'rule 2: give a "column" and a list of "steps"'),
+        ([{"column": "v", "steps": [{"op": "trim"}, {"op": "x"}]}], "rule 1 (v), step 2: op must be one of " + ", ".join(OPS)),
+        ([{"column": "v", "steps": []}, {"column": "v", "steps": []}], "each column may have one rule; put all its steps in that rule"),
+    ]:
+        with pytest.raises(StudioError) as raised:
+            parse_spec(spec)
+        assert str(raised.value) == message
+    assert parse_spec([{"column": "v", "steps": [{"op": "case", "to": "upper"}]}])[0].steps[0].args == {"to": "upper"}
+    columns = [f"c{i}" for i in range(22)]
+    with pytest.raises(StudioError) as raised:
+        normalized_select(columns, parse_spec([{"column": "nope", "steps": []}]), "t")
+    assert str(raised.value) == f"no column 'nope' to normalize (columns: {', '.join(columns[:20])})"
+    with pytest.raises(StudioError) as raised:
+        normalize([("1", "km")], ["v", "u"], [{"column": "v", "steps": [{"op": "convert_unit", "to": "m", "unit_column": "u"}]}, {"column": "u", "steps": []}])
+    assert str(raised.value) == "u is the unit column of v; it cannot have rules of its own"
+
+
+def test_spellings_of_a_unit_are_its_own():
+    assert spellings("Miles") == ["mi", "mile", "miles"]
