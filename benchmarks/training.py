@@ -32,7 +32,8 @@ loss, RMSE: the studio's defaults) and the same budget (``--seconds``, default 6
 
 Both are scored once by the same metric code on the holdout. The ratio is oriented so that
 higher is better for the studio (studio/flaml for ROC AUC, flaml/studio for losses). Floor: the
-median ratio >= 1.00 and no dataset below 0.97. Seconds are the budgeted call's wall time.
+median ratio >= 1.00 and no dataset below 0.97. Seconds are wall seconds: of the whole ``studio train``
+subprocess (its start-up and the job worker's included), and of FLAML's ``fit`` call (imported before).
 
 Part "overhead" (12b). A generated binary table (3,000 rows), LightGBM only, ``--trials``
 trials. ``train`` makes the run; then, ``--repeat`` times in turn, the studio's search loop

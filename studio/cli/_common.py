@@ -60,6 +60,18 @@ def process_started() -> float:
     return now - max(0.0, age)
 
 
+def command_started() -> float:
+    """When the running command started: this process's start when the process is the
+    ``studio`` command itself (``studio ...`` or ``python -m studio.cli``), else now (a command
+    invoked inside a longer-lived process, such as a test or a script)."""
+    import time
+
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if program.name == "studio" or program.parts[-3:] == ("studio", "cli", "__main__.py"):
+        return process_started()
+    return time.time()
+
+
 def workspace_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--workspace",

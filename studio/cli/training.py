@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from studio.cli._common import counted, emit, json_option, process_started, progress_printer, workspace_option
+from studio.cli._common import counted, emit, command_started, json_option, progress_printer, workspace_option
 from studio.cli.features import recipe_file
 from studio.errors import StudioError
 from studio.workspace import Workspace
@@ -63,7 +63,7 @@ def train(
     group_column: str | None, storage: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Train a model for TARGET on TABLE (a durable run) and store it as the model's next version."""
-    started = process_started()
+    started = command_started()
     runs = Workspace.open(workspace_dir).runs
     spec = recipe_file(recipe_ref, recipe_version) if recipe_ref else None
     run = runs.submit(
@@ -176,7 +176,7 @@ def runs_cancel(run: int, workspace_dir: Path | None, as_json: bool) -> None:
 @json_option
 def runs_resume(run: int, trials: int | None, timeout: float | None, workers: int, quiet: bool, workspace_dir: Path | None, as_json: bool) -> None:
     """Continue a stopped run (killed, failed or cancelled) and store its model."""
-    started = process_started()
+    started = command_started()
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
     job = workspace.runs.submit_resume(run, seconds=timeout, trials=trials, workers=workers, started=started)

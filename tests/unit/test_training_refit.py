@@ -95,7 +95,8 @@ def test_a_fit_on_a_sample_of_a_big_table_gets_one_thread(monkeypatch) -> None:
 
 def test_a_command_budget_counts_from_its_process_start() -> None:
     """``studio train --timeout`` counts from the process's start (interpreter and imports
-    included), read from /proc: a fresh process's start lies between its launch and now."""
+    included), read from /proc: a fresh process's start lies between its launch and now. A
+    command run inside another process (a test's CliRunner, a script) counts from its call."""
     import subprocess
     import sys
     import time
@@ -104,3 +105,7 @@ def test_a_command_budget_counts_from_its_process_start() -> None:
     out = subprocess.run([sys.executable, "-c", "from studio.cli._common import process_started; print(process_started())"],
                          capture_output=True, text=True, check=True).stdout
     assert launched - 0.05 <= float(out) <= time.time()
+    from studio.cli._common import command_started
+
+    before = time.time()
+    assert before <= command_started() <= time.time()  # invoked inside this (pytest's) process: from now
