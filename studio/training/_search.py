@@ -90,6 +90,7 @@ def _search(study: optuna.Study, data: SearchData) -> None:
     scheduler = Scheduler(spec.families, spec.task, metric, len(first.train_y), first.train_x.shape[1], len(data.cache),
                           classes, spec.seed, timed)
     settings = TrialSettings(spec.task, metric, spec.seed, spec.threads, len(spec.classes or []), spec.oof_dir)
+    rescued = False
     while True:
         trials = study.get_trials(deepcopy=False)
         if recover_stale_trials(study, trials):
@@ -100,11 +101,17 @@ def _search(study: optuna.Study, data: SearchData) -> None:
         if spec.ends is not None:
             deadline = spec.ends - reserve_seconds(trials, data, metric.maximize)
         remaining = deadline - time.time()
-        if remaining <= 0:
-            return
-        choice = scheduler.choose(trials, remaining)
+        choice = scheduler.choose(trials, remaining) if remaining > 0 else None
         if choice is None:
-            return
+            if rescued or any(t.state == TrialState.COMPLETE for t in trials):
+                return
+            # No trial has finished and the budget is spent (a busy machine took it to start
+            # the run): one trial, the cheapest the scheduler knows, runs to its end, so the
+            # run ends a little late with a model rather than on time without one.
+            rescued, deadline = True, math.inf
+            choice = scheduler.choose(trials, math.inf, cheapest=True)
+            if choice is None:
+                return
         study.enqueue_trial(enqueued_params(choice.family, choice.params or {}),
                             user_attrs={PORTFOLIO: choice.params is not None, SAMPLE_ROWS: choice.sample_rows})
         study.optimize(_Objective(data, settings, deadline), n_trials=1, catch=(Exception,))
