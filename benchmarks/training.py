@@ -213,7 +213,7 @@ def quality(datasets: list[str], seconds: float) -> dict[str, Any]:
             studio = run_contender("studio", name, seconds)
         except ContenderFailed as failure:  # counted as a ratio of 0 (below any floor); the other datasets go on
             log(str(failure))
-            studio = {"score": None, "seconds": float("nan"), "trials": 0, "family": None, "error": str(failure).splitlines()[-1]}
+            studio = {"score": None, "seconds": float("nan"), "trials": 0, "family": None, "error": [line for line in str(failure).splitlines() if line.strip()][-1]}
         flaml = run_contender("flaml", name, seconds)
         if studio["score"] is None:
             ratio = 0.0
