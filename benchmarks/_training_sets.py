@@ -30,7 +30,7 @@ def delivery(rows: int = DEMO_ROWS) -> tuple[pd.DataFrame, pd.Series, str]:
     show = [str(ROOT / ".venv/bin/studio"), "datasets", "show", "delivery_training", "--json", "--workspace", str(DEMO_WORKSPACE)]
     found = subprocess.run(show, capture_output=True, text=True)
     if found.returncode != 0:
-        subprocess.run([str(ROOT / ".venv/bin/studio"), "demo", "--workspace", str(DEMO_WORKSPACE)], check=True, capture_output=True)
+        subprocess.run([str(ROOT / ".venv/bin/studio"), "demo", "--workspace", str(DEMO_WORKSPACE), "--train-seconds", "0"], check=True, capture_output=True)
         found = subprocess.run(show, capture_output=True, text=True, check=True)
     path = DEMO_WORKSPACE / "lake" / "tables" / f"{json.loads(found.stdout)['content_hash']}.parquet"
     connection = duckdb.connect(config={"threads": 1})  # one thread: the sample repeats exactly

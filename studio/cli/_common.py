@@ -42,6 +42,36 @@ class StudioGroup(click.Group):
             sys.exit(2)
 
 
+def process_started() -> float:
+    """When this process started (epoch seconds): a command's wall-clock budget counts from
+    there, the interpreter's start and the imports included. Read from /proc on Linux; else
+    now, which leaves those out."""
+    import time
+
+    now = time.time()
+    try:
+        with open("/proc/self/stat") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start, in clock ticks after boot
+        with open("/proc/uptime") as uptime:
+            up = float(uptime.read().split()[0])
+        age = up - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return now
+    return now - max(0.0, age)
+
+
+def command_started() -> float:
+    """When the running command started: this process's start when the process is the
+    ``studio`` command itself (``studio ...`` or ``python -m studio.cli``), else now (a command
+    invoked inside a longer-lived process, such as a test or a script)."""
+    import time
+
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if program.name == "studio" or program.parts[-3:] == ("studio", "cli", "__main__.py"):
+        return process_started()
+    return time.time()
+
+
 def workspace_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--workspace",

@@ -2,13 +2,12 @@
 training runs as durable jobs (the command waits for its run, which goes on if the command is
 stopped), batch prediction, and the models the runs stored."""
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from studio.cli._common import counted, emit, json_option, progress_printer, workspace_option
+from studio.cli._common import counted, emit, command_started, json_option, progress_printer, workspace_option
 from studio.cli.features import recipe_file
 from studio.errors import StudioError
 from studio.workspace import Workspace
@@ -64,7 +63,7 @@ def train(
     group_column: str | None, storage: str | None, quiet: bool, workspace_dir: Path | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Train a model for TARGET on TABLE (a durable run) and store it as the model's next version."""
-    started = time.time()
+    started = command_started()
     runs = Workspace.open(workspace_dir).runs
     spec = recipe_file(recipe_ref, recipe_version) if recipe_ref else None
     run = runs.submit(
@@ -177,7 +176,7 @@ def runs_cancel(run: int, workspace_dir: Path | None, as_json: bool) -> None:
 @json_option
 def runs_resume(run: int, trials: int | None, timeout: float | None, workers: int, quiet: bool, workspace_dir: Path | None, as_json: bool) -> None:
     """Continue a stopped run (killed, failed or cancelled) and store its model."""
-    started = time.time()
+    started = command_started()
     workspace = Workspace.open(workspace_dir)
     workspace.jobs.reap()
     job = workspace.runs.submit_resume(run, seconds=timeout, trials=trials, workers=workers, started=started)

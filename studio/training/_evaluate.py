@@ -27,6 +27,15 @@ STOPPED = "stopped"
 PORTFOLIO = "portfolio"
 SAMPLE_ROWS = "sample_rows"  # training rows per fold, when fewer than all
 
+# Below this many cells (rows x columns) a fit is too short for threads to pay: OpenMP's
+# start-up and spin-waiting cost more than they save, badly so on a busy machine.
+THREADED_CELLS = 2_000_000
+
+
+def fit_threads(rows: int, columns: int, threads: int) -> int:
+    """The threads of one fit on ``rows`` x ``columns``: the run's, or one below
+    THREADED_CELLS (a trial on a sample of a big table's rows gets one)."""
+    return threads if rows * max(columns, 1) >= THREADED_CELLS else 1
 
 
 @dataclass(frozen=True)
@@ -147,11 +156,11 @@ def evaluate(trial: optuna.Trial, family: str, params: Params, cache: FoldCache,
             raise optuna.TrialPruned("the budget ends before the next fold would")
         matrices = cache.fold(index)
         fold_started = time.time()
-        estimator = build(family, params, settings.task, settings.seed, settings.threads)
         train_x, train_y = matrices.train_x, matrices.train_y
         if sample_rows is not None and sample_rows < len(train_y):
             take = np.sort(np.random.default_rng(settings.seed + index).choice(len(train_y), sample_rows, replace=False))
             train_x, train_y = train_x[take], train_y[take]
+        estimator = build(family, params, settings.task, settings.seed, fit_threads(*train_x.shape, settings.threads))
         stop_at = min(deadline, fold_started + max_seconds / len(cache))
         rounds.append(fit_fold(family, estimator, train_x, train_y, matrices.valid_x, matrices.valid_y, stop_at))
         prediction = predict(estimator, matrices.valid_x, settings.task, settings.n_classes)

@@ -17,9 +17,10 @@ from threadpoolctl import threadpool_limits
 
 from studio.errors import StudioError
 from studio.training._ensemble import WeightedEnsemble, greedy_weights
-from studio.training._evaluate import REFIT_PARAMS, oof_path
+from studio.training._evaluate import REFIT_PARAMS, fit_threads, oof_path
 from studio.training._families import build
-from studio.training._search import FINAL_OVERHEAD_SECONDS, SearchData, refit_seconds
+from studio.training._refit import FINAL_OVERHEAD_SECONDS, refit_rows, refit_seconds, scaled_params
+from studio.training._search import SearchData
 from studio.training._spec import RunSpec, load_features
 from studio.training._tasks import Metric, resolve_metric
 
@@ -69,15 +70,19 @@ class TrainingResult:
     classes: list[Any] | None
     oof: OutOfFold
     holdout_rows: np.ndarray
+    refit_rows: int  # the rows the final model was refit on (fewer than all when a budget did not allow all)
 
 
 def _params(trial: FrozenTrial) -> dict[str, Any]:
     return dict(trial.user_attrs.get(REFIT_PARAMS, {}))
 
 
-def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left: float | None, fold_rows: int) -> list[FrozenTrial]:
+def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left: float | None, fold_rows: int,
+                all_rows: int) -> tuple[list[FrozenTrial], int]:
     """The best finished trials with saved predictions, best first: the top ones and each
-    family's best (diversity helps an ensemble), as many as the time left can refit."""
+    family's best (diversity helps an ensemble), as many as the time left can refit; and the
+    rows the refit trains on (all ``all_rows`` unless the best one's refit does not fit the
+    time left, see ``_refit``)."""
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if t.value is not None and oof_path(spec.oof_dir, t.number).exists()]
     if not done:
@@ -90,13 +95,14 @@ def _candidates(study: optuna.Study, spec: RunSpec, metric: Metric, seconds_left
             chosen.append(best)
     chosen.sort(key=lambda t: (metric.loss(t.value), t.number))
     if seconds_left is None:
-        return chosen
-    kept, spent = [chosen[0]], refit_seconds(chosen[0], fold_rows)
+        return chosen, all_rows
+    rows = refit_rows(chosen[0], fold_rows, all_rows, seconds_left)
+    kept, spent = [chosen[0]], refit_seconds(chosen[0], fold_rows, rows)
     for trial in chosen[1:]:
-        if spent + refit_seconds(trial, fold_rows) <= seconds_left:
+        if spent + refit_seconds(trial, fold_rows, rows) <= seconds_left:
             kept.append(trial)
-            spent += refit_seconds(trial, fold_rows)
-    return kept
+            spent += refit_seconds(trial, fold_rows, rows)
+    return kept, rows
 
 
 def aligned_proba(pipeline: Pipeline, frame: pd.DataFrame, classes: list[Any]) -> np.ndarray:
@@ -113,7 +119,7 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
     metric = resolve_metric(spec.task, spec.metric)
     rest, rest_y = data.frame, data.y
     seconds_left = None if spec.ends is None else spec.ends - time.time() - 2 * data.features_seconds - FINAL_OVERHEAD_SECONDS
-    candidates = _candidates(study, spec, metric, seconds_left, len(data.cache.fold(0).train_y))
+    candidates, fit_rows = _candidates(study, spec, metric, seconds_left, len(data.cache.fold(0).train_y), len(rest_y))
     predictions = [np.load(oof_path(spec.oof_dir, t.number)).astype(np.float64) for t in candidates]
     covered = ~np.isnan(predictions[0].reshape(len(rest_y), -1)).any(axis=1)
     counts, ensemble_score = greedy_weights([p[covered] for p in predictions], rest_y[covered], metric)
@@ -125,11 +131,16 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
         picked = [(candidates[0], 1)]
         cv_score = float(candidates[0].value)
     total = sum(count for _, count in picked)
-    members = [Member(t.number, t.params["family"], count / total, _params(t)) for t, count in picked]
-    estimators = [(f"{m.family}_{m.trial}", build(m.family, m.params, spec.task, spec.seed, spec.threads)) for m in members]
+    share = fit_rows / len(rest_y)
+    members = [Member(t.number, t.params["family"], count / total, scaled_params(t.params["family"], _params(t), share)) for t, count in picked]
+    threads = fit_threads(fit_rows, data.cache.fold(0).train_x.shape[1], spec.threads)
+    estimators = [(f"{m.family}_{m.trial}", build(m.family, m.params, spec.task, spec.seed, threads)) for m in members]
     pipeline = Pipeline([("features", load_features(spec.features)()),
                          ("model", WeightedEnsemble(estimators, [m.weight for m in members], spec.task))])
     labels = rest_y if spec.classes is None else np.asarray(spec.classes)[rest_y]
+    if fit_rows < len(rest_y):  # the refit on all rows would not fit the budget: a seeded sample
+        take = np.sort(np.random.default_rng(spec.seed).choice(len(rest_y), fit_rows, replace=False))
+        rest, labels = rest.iloc[take], labels[take]
     with threadpool_limits(limits=spec.threads):
         pipeline.fit(rest, labels)
         if spec.task == "regression":
@@ -146,7 +157,7 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
         metric=metric.name,
         direction=metric.direction,
         family=best.params["family"],
-        best_params=_params(best),
+        best_params=scaled_params(best.params["family"], _params(best), share),
         best_trial=best.number,
         best_trial_score=float(best.value),
         cv_score=float(cv_score),
@@ -159,4 +170,5 @@ def finalize(study: optuna.Study, storage: str, spec: RunSpec, data: SearchData,
         classes=spec.classes,
         oof=OutOfFold(data.rows[covered], rest_y[covered], np.asarray(oof)[covered]),
         holdout_rows=holdout_rows,
+        refit_rows=fit_rows,
     )

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from studio.errors import StudioError
 from studio.lake import atomic_replace
 from studio.training._families import resolve_families
+from studio.training._evaluate import THREADED_CELLS
 from studio.training._finalize import TrainingResult, finalize
 from studio.training._folds import FeaturesFactory
 from studio.training._search import ROW_COLUMN, TARGET_COLUMN, SearchData, load_search_data, prepare, search
@@ -27,15 +28,21 @@ from studio.training._workers import load, make_pruner, make_sampler, run_worker
 DEFAULT_SECONDS = 120.0
 
 
-# Below this many cells (rows x columns) a fit is too short for threads to pay: OpenMP's
-# start-up and spin-waiting cost more than they save, badly so on a busy machine.
-THREADED_CELLS = 2_000_000
-
-
-def default_threads(rows: int, columns: int, workers: int) -> int:
+def default_threads(rows: int, columns: int, workers: int, timed: bool = False) -> int:
+    """The threads of each fit: one on a small table (see THREADED_CELLS), else the cores
+    shared among the workers. Under a seconds budget (``timed``), only the cores that other
+    work leaves free, counting this run as one busy core: OpenMP threads competing with other
+    processes for a core wait on each other (two-thread LightGBM fits ran ten times slower
+    than one-thread ones at a load of 10 on two cores). Without one, the count does not depend
+    on the machine's load, so that a seed reproduces a run."""
     if rows * max(columns, 1) < THREADED_CELLS:
         return 1
-    return max(1, (os.cpu_count() or 1) // workers)
+    cores = os.cpu_count() or 1
+    threads = max(1, cores // workers)
+    if timed:
+        free = cores - max(0.0, os.getloadavg()[0] - 1.0)
+        threads = max(1, min(threads, int(free)))
+    return threads
 
 
 def _encode(y: pd.Series, task: str) -> tuple[np.ndarray, list | None]:
@@ -113,7 +120,7 @@ def train(
         group_column=group_column, time_column=time_column,
         folds=choose_folds(len(rest), X.shape[1], seconds, folds), holdout=holdout, seed=seed,
         families=resolve_families(families, len(rest)), trials=trials, seconds=seconds, started=started,
-        threads=threads or default_threads(len(rest), X.shape[1], workers), features=features_reference(features),
+        threads=threads or default_threads(len(rest), X.shape[1], workers, timed=seconds is not None), features=features_reference(features),
         run_dir=str(run_path.resolve()), classes=classes,
     )
     search_frame = X.iloc[rest].reset_index(drop=True)
@@ -148,10 +155,10 @@ def resume(storage: str, study_name: str, *, seconds: float | None = None, trial
     # Every process of the run has stopped (a resume is refused while one of its jobs is
     # active): what they left RUNNING or queued is failed now, not after a grace period.
     fail_abandoned_trials(study)
-    spec = RunSpec.from_json({**old.to_json(), "started": time.time(),
-                              "seconds": old.seconds if seconds is None else seconds,
+    budget = old.seconds if seconds is None else seconds
+    spec = RunSpec.from_json({**old.to_json(), "started": time.time(), "seconds": budget,
                               "trials": old.trials if trials is None else trials,
-                              "threads": default_threads(*_shape(old.search_path), workers)})
+                              "threads": default_threads(*_shape(old.search_path), workers, timed=budget is not None)})
     study.set_user_attr(SPEC_ATTR, spec.to_json())
     data = load_search_data(spec)
     _run_search(study, storage, data, workers)

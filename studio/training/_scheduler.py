@@ -127,7 +127,9 @@ class Scheduler:
         to_improve = gap / speed if speed > 0 else 2 * spent + cost
         return max(cost, 2 * stuck, to_improve)
 
-    def choose(self, trials: list[FrozenTrial], remaining_seconds: float) -> Choice | None:
+    def choose(self, trials: list[FrozenTrial], remaining_seconds: float, cheapest: bool = False) -> Choice | None:
+        """The next trial, or None when none fits ``remaining_seconds``; ``cheapest``: the
+        family whose next trial costs least (the search's last resort when none has finished)."""
         records = self.records(trials)
         live = [name for name in self.families if records[name].failures < MAX_FAILURES]
         samples = {name: self.sample_rows(records[name]) for name in live}
@@ -138,7 +140,9 @@ class Scheduler:
         untried = [name for name in fitting if records[name].started == 0
                    and (not self.timed or costs[name] <= FIRST_TRIAL_SHARE * remaining_seconds)]
         tried = [name for name in fitting if records[name].started > 0]
-        if untried:
+        if cheapest:
+            family = min(fitting, key=lambda name: costs[name])
+        elif untried:
             family = untried[0]
         elif not tried:
             family = min(fitting, key=lambda name: costs[name])

@@ -13,9 +13,10 @@ import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 from threadpoolctl import threadpool_limits
 
-from studio.training._evaluate import FOLD_SECONDS, PORTFOLIO, SAMPLE_ROWS, TrialSettings, evaluate
+from studio.training._evaluate import PORTFOLIO, SAMPLE_ROWS, TrialSettings, evaluate
 from studio.training._families import enqueued_params, suggest
 from studio.training._folds import FoldCache
+from studio.training._refit import FINAL_OVERHEAD_SECONDS, refit_reserve
 from studio.training._scheduler import Scheduler
 from studio.training._spec import RunSpec, load_features
 from studio.training._splits import make_folds
@@ -24,11 +25,6 @@ from studio.training._tasks import resolve_metric
 
 TARGET_COLUMN = "__target__"
 ROW_COLUMN = "__row__"  # the row's position in the run's input
-TOP_FOR_RESERVE = 3
-# The refit fits on all non-holdout rows: about 1.25x a fold's training rows (five folds), with
-# 1.1x the boosting rounds.
-REFIT_COST_FACTOR = 1.4
-FINAL_OVERHEAD_SECONDS = 1.0
 # Under a seconds budget no single trial may take more than this share of it.
 MAX_TRIAL_SHARE = 0.12
 
@@ -64,19 +60,13 @@ def prepare(spec: RunSpec, frame: pd.DataFrame, y: np.ndarray, rows: np.ndarray)
     return SearchData(spec, frame, y, rows, cache, time.time() - started)
 
 
-def refit_seconds(trial: FrozenTrial, fold_rows: int) -> float:
-    """The estimated refit time of a trial's configuration on all non-holdout rows."""
-    sampled = trial.user_attrs.get(SAMPLE_ROWS) or fold_rows
-    return float(np.mean(trial.user_attrs.get(FOLD_SECONDS) or [0.0])) * REFIT_COST_FACTOR * fold_rows / sampled
-
-
 def reserve_seconds(trials: list[FrozenTrial], data: SearchData, maximize: bool) -> float:
     """Time kept back for the end: refitting the few best trials (the ensemble's likely
-    members) and the feature pipeline on all rows, and scoring the holdout."""
-    done = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
-    done.sort(key=lambda t: t.value if not maximize else -t.value)
+    members; at most a share of the budget, see ``_refit``) and the feature pipeline on all
+    rows, and scoring the holdout."""
     fold_rows = len(data.cache.fold(0).train_y)
-    return sum(refit_seconds(t, fold_rows) for t in done[:TOP_FOR_RESERVE]) + 2 * data.features_seconds + FINAL_OVERHEAD_SECONDS
+    refit = refit_reserve(trials, fold_rows, len(data.y), maximize, data.spec.seconds)
+    return refit + 2 * data.features_seconds + FINAL_OVERHEAD_SECONDS
 
 
 def counted(trials: list[FrozenTrial]) -> int:
@@ -100,6 +90,7 @@ def _search(study: optuna.Study, data: SearchData) -> None:
     scheduler = Scheduler(spec.families, spec.task, metric, len(first.train_y), first.train_x.shape[1], len(data.cache),
                           classes, spec.seed, timed)
     settings = TrialSettings(spec.task, metric, spec.seed, spec.threads, len(spec.classes or []), spec.oof_dir)
+    rescued = False
     while True:
         trials = study.get_trials(deepcopy=False)
         if recover_stale_trials(study, trials):
@@ -110,11 +101,17 @@ def _search(study: optuna.Study, data: SearchData) -> None:
         if spec.ends is not None:
             deadline = spec.ends - reserve_seconds(trials, data, metric.maximize)
         remaining = deadline - time.time()
-        if remaining <= 0:
-            return
-        choice = scheduler.choose(trials, remaining)
+        choice = scheduler.choose(trials, remaining) if remaining > 0 else None
         if choice is None:
-            return
+            if rescued or any(t.state == TrialState.COMPLETE for t in trials):
+                return
+            # No trial has finished and the budget is spent (a busy machine took it to start
+            # the run): one trial, the cheapest the scheduler knows, runs to its end, so the
+            # run ends a little late with a model rather than on time without one.
+            rescued, deadline = True, math.inf
+            choice = scheduler.choose(trials, math.inf, cheapest=True)
+            if choice is None:
+                return
         study.enqueue_trial(enqueued_params(choice.family, choice.params or {}),
                             user_attrs={PORTFOLIO: choice.params is not None, SAMPLE_ROWS: choice.sample_rows})
         study.optimize(_Objective(data, settings, deadline), n_trials=1, catch=(Exception,))

@@ -90,3 +90,12 @@ def test_rows_without_a_target_are_left_out(tmp_path: Path) -> None:
     result = train(X, y, stand_in_features, run_dir=tmp_path, trials=2, families=["linear"], seed=0)
     used = set(result.oof.rows) | set(result.holdout_rows)
     assert len(used) == 180 and not any(row % 10 == 0 for row in used)
+
+
+def test_a_budget_spent_before_any_trial_still_ends_with_a_model(tmp_path):
+    """A busy machine may spend a short budget on starting the run: then one trial, the
+    cheapest the scheduler knows, runs to its end (the run ends a little late with a model
+    rather than on time with none), and no other trial starts."""
+    X, y = generated("regression", 600, seed=2)
+    result = train(X, y, stand_in_features, run_dir=tmp_path, seconds=0.001, families=["lightgbm", "linear"], seed=0)
+    assert result.trial_states == {"COMPLETE": 1} and result.family == "linear"
