@@ -13,7 +13,8 @@ Part "quality" (issue 9, 12a). Datasets (benchmarks/_training_sets.py): breast_c
 wine and digits (multiclass), diabetes (regression), scikit-learn's bundled copies; three
 generated tables with a low- and a high-cardinality categorical column and missing values
 (binary, 4-class, regression); and a seeded 30,000-row sample of the demo's delivery_training
-(regression; hour and weekday taken from its timestamp, identifiers dropped). Each dataset is
+(regression; hour and weekday taken from its timestamp; identifiers and the two leaks the demo
+plants, service_minutes and delivered_at, dropped). Each dataset is
 split once into an untouched holdout (20 %, stratified for classes, seed 0: the studio's own
 ``holdout_split``, checked to be the split ``studio train`` made) and the rest. Each contender
 runs in its own process, one after the other, with the same rows, the same metric (ROC AUC, log

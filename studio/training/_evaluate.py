@@ -15,7 +15,7 @@ import numpy as np
 import optuna
 from sklearn.base import BaseEstimator
 
-from studio.training._families import EARLY_STOPPING_ROUNDS, FAMILIES, Params, build
+from studio.training._families import EARLY_STOPPING_ROUNDS, FAMILIES, FORESTS, Params, build
 from studio.training._folds import FoldCache
 from studio.training._tasks import Metric
 
@@ -85,11 +85,34 @@ def _xgboost_time_box(stop_at: float) -> Any:
     return TimeBox()
 
 
+# Forests grown in this many steps under a time box (warm start adds each step's trees).
+FOREST_STEPS = 10
+
+
+def _fit_forest(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray, stop_at: float) -> int:
+    """Grow the forest a tenth of its trees at a time until it is whole or the wall-clock time
+    ``stop_at`` has come (fully grown trees on a wide table can take many times what the time
+    model expected, and a forest of fewer trees is still a forest). With warm start the trees
+    are the same ones a single fit draws, so a forest that ends whole is that fit's."""
+    trees = int(estimator.get_params()["n_estimators"])
+    step = max(1, math.ceil(trees / FOREST_STEPS))
+    grown = min(step, trees)
+    estimator.set_params(warm_start=True, n_estimators=grown)
+    estimator.fit(train_x, train_y)
+    while grown < trees and time.time() < stop_at:
+        grown = min(grown + step, trees)
+        estimator.set_params(n_estimators=grown)
+        estimator.fit(train_x, train_y)
+    estimator.set_params(warm_start=False)
+    return grown
+
+
 def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
              valid_x: np.ndarray, valid_y: np.ndarray, stop_at: float = math.inf) -> int | None:
-    """Fit one fold; boosted trees stop early on the validation part, and at the wall-clock
-    time ``stop_at`` at the latest (a configuration that needs thousands of slow rounds must
-    not eat the budget). Returns the rounds kept (None for families without early stopping)."""
+    """Fit one fold; boosted trees stop early on the validation part, and boosted trees and
+    forests stop at the wall-clock time ``stop_at`` at the latest (a configuration that needs
+    thousands of slow rounds, or hundreds of deep trees, must not eat the budget). Returns the
+    rounds or trees kept (None for the other families, and for a forest without a time box)."""
     if family == "lightgbm":
         callbacks: list[Any] = [lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
         if stop_at < math.inf:
@@ -104,6 +127,8 @@ def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y
     if family == "catboost":
         estimator.fit(train_x, train_y, eval_set=(valid_x, valid_y), early_stopping_rounds=EARLY_STOPPING_ROUNDS)
         return int(estimator.get_best_iteration()) + 1
+    if family in FORESTS and stop_at < math.inf:
+        return _fit_forest(estimator, train_x, train_y, stop_at)
     estimator.fit(train_x, train_y)
     return None
 
@@ -111,8 +136,12 @@ def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y
 def refit_params(family: str, params: Params, rounds: list[int | None], growth: float) -> Params:
     """The parameters of the refit on all non-holdout rows: boosted trees get the rounds their
     folds chose instead of the early-stopping cap, times the square root of ``growth`` (how
-    many times a fold's training rows the refit has: more data supports more rounds)."""
+    many times a fold's training rows the refit has: more data supports more rounds); a forest
+    that its time box cut short gets the trees its folds grew (what was scored, and what the
+    refit's time model counted)."""
     kept = [r for r in rounds if r is not None]
+    if family in FORESTS and kept:
+        return {**params, "n_estimators": min(int(params["n_estimators"]), int(round(float(np.mean(kept)))))}
     if not FAMILIES[family].early_stopping or not kept:
         return dict(params)
     return {**params, "n_estimators": max(1, int(round(float(np.mean(kept)) * np.sqrt(growth))))}

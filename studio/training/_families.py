@@ -246,6 +246,8 @@ FAMILIES: dict[str, Family] = {
 }
 
 OPTIONAL = {"xgboost": "xgboost", "catboost": "catboost"}
+# Families of independent trees (bagging): under a time box they grow fewer of them.
+FORESTS = frozenset({"random_forest", "extra_trees"})
 
 
 def available_families() -> list[str]:

@@ -1,5 +1,7 @@
 """Search spaces, portfolios and the ensemble of studio.training."""
 
+import time
+
 import numpy as np
 import optuna
 import pytest
@@ -72,6 +74,27 @@ def test_portfolio_lies_inside_the_space(family: str) -> None:
 def test_refit_uses_the_rounds_the_folds_chose() -> None:
     assert refit_params("lightgbm", {"learning_rate": 0.1}, [100, 120, None], 1.21) == {"learning_rate": 0.1, "n_estimators": 121}
     assert refit_params("extra_trees", {"n_estimators": 100}, [None], 1.5) == {"n_estimators": 100}
+    # a forest its time box cut short refits with the trees its folds grew, never more than asked
+    assert refit_params("random_forest", {"n_estimators": 100, "max_features": 0.5}, [30, 50], 1.25) == {"n_estimators": 40, "max_features": 0.5}
+    assert refit_params("extra_trees", {"n_estimators": 100}, [100, 100], 1.25) == {"n_estimators": 100}
+
+
+@pytest.mark.parametrize("family", ["random_forest", "extra_trees"])
+def test_time_boxed_forest_is_the_whole_forest_or_a_part_of_it(family: str) -> None:
+    """Under a time box a forest grows in tenths: given time, it ends as the very forest a single
+    fit makes (warm start draws the same trees); with its time already over, it keeps the first
+    tenth, which still predicts."""
+    train_x, train_y, valid_x, valid_y = tiny("regression")
+    params = {"n_estimators": 40, "max_features": 0.6, "min_samples_leaf": 1}
+    plain = build(family, params, "regression", 3, 1)
+    assert fit_fold(family, plain, train_x, train_y, valid_x, valid_y) is None
+    boxed = build(family, params, "regression", 3, 1)
+    assert fit_fold(family, boxed, train_x, train_y, valid_x, valid_y, stop_at=time.time() + 3600) == 40
+    assert len(boxed.estimators_) == 40
+    np.testing.assert_array_equal(boxed.predict(valid_x), plain.predict(valid_x))
+    cut = build(family, params, "regression", 3, 1)
+    assert fit_fold(family, cut, train_x, train_y, valid_x, valid_y, stop_at=time.time() - 1) == 4
+    assert len(cut.estimators_) == 4 and np.isfinite(cut.predict(valid_x)).all()
 
 
 @settings(max_examples=40, deadline=None)
