@@ -17,4 +17,5 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test,export]"
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# The 30 slowest tests are listed at the end: the suite's time is watched, not hoped.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider --durations=30 "$@"
