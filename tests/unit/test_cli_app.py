@@ -1,5 +1,7 @@
 """``studio init`` and ``studio demo`` (``studio app`` is started by the browser tests)."""
 
+import pytest
+
 from studio.cli.app import demo_text
 from tests.unit.test_cli import cli, cli_json
 from tests.unit.test_cli_json import shape
@@ -47,6 +49,9 @@ def test_init_creates_and_then_reopens_a_workspace(tmp_path):
     assert cli_json("init", "--workspace", ws)["sources"] == 0  # again: migrates, keeps what is there
 
 
+# The demo's own two-minute training run and its three jobs after the data: about 3 minutes on
+# a quiet machine, over the suite's 5-minute default when other work shares the two cores.
+@pytest.mark.timeout(900)
 def test_demo_builds_its_sources_and_datasets(tmp_path):
     """One build of the demo with its model and part 5: its JSON is pinned like every command's,
     and what it made is in the workspace: v1 production, the challenger v2 blocked."""
