@@ -105,9 +105,9 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "fuzzy_estimates": (
         ["studio/consolidate/fuzzy/_estimates.py", "studio/consolidate/fuzzy/_prepare.py"],
-        # The budget and raw counts on hand-built tables; not Splink's blocking analysis on the
-        # 3,000-row fixture (the tests that resolve it).
-        ["tests/unit/test_fuzzy.py", "tests/unit/test_normalize.py", "-k", "budget_of or raw_counts or prepare or fuzzy_comparisons_see"],
+        # The prepared copy, the raw counts and Splink's blocking analysis on a seven-row table;
+        # not the tests on the 3,000-row fixture (the ones that resolve it).
+        ["tests/unit/test_fuzzy_estimates.py", "tests/unit/test_normalize.py", "-k", "test_fuzzy_estimates or fuzzy_comparisons_see"],
     ),
     "fuzzy": (
         # The rest: training, settings, suggestion and resolve, whose tests all train Splink.
@@ -222,6 +222,17 @@ EQUIVALENT: dict[str, str] = {
     "studio.consolidate.fuzzy._clustering.x_chaining_warning__mutmut_7": "times or divided by CHAINED_CLUSTER_PERCENT, which is 1",
     # fuzzy fixed probabilities
     "studio.consolidate.fuzzy._fixed.x_fixed_model__mutmut_47": "a cap of 0.5 or 1.5: MATCHES_PER_ROW (0.5) over at least 1 never exceeds 0.5",
+    # fuzzy estimates and the prepared copy
+    "studio.consolidate.fuzzy._estimates.x_raw_counts__mutmut_3": "key_sql's side None or '': both falsy, the bare column either way",
+    "studio.consolidate.fuzzy._estimates.x_raw_counts__mutmut_13": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_7": "<= or < 3,000,000 pairs: at exactly 3,000,000 the sample's share is sqrt(1) = 1.0 either way",
+    **{f"studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_{n}": "the name Splink gives the prepared table inside its analysis (dropped after)" for n in (19, 21)},
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_28": "SQL keywords ignore case",
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_50": "unregister('result_df') or ('RESULT_DF'): DuckDB view names ignore case",
+    **{f"studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_{n}": "the count of a rule Splink leaves out: it reports every rule (match keys 0 to n-1)" for n in (60, 65)},
+    **{f"studio.consolidate.fuzzy._estimates.x_refuse_if_too_many__mutmut_{n}": "_estimate without the raw counts counts them again: the same numbers, only slower" for n in (16, 20)},
+    **{f"studio.consolidate.fuzzy._prepare.x_normalized_sql__mutmut_{n}": "a DATE column cast to DATE is the column itself" for n in (21, 22)},
+    **{f"studio.consolidate.fuzzy._prepare.x_prepare__mutmut_{n}": _SCRATCH for n in (68, 69, 70)},
 }
 
 STATUS = {  # mutmut's exit codes (mutmut.stats.status_by_exit_code), the ones we print
