@@ -109,14 +109,34 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
         # not the tests on the 3,000-row fixture (the ones that resolve it).
         ["tests/unit/test_fuzzy_estimates.py", "tests/unit/test_normalize.py", "-k", "test_fuzzy_estimates or fuzzy_comparisons_see"],
     ),
-    "fuzzy": (
-        # The rest: training, settings, suggestion and resolve, whose tests all train Splink.
+    "fuzzy_settings": (
+        ["studio/consolidate/fuzzy/_settings.py"],
+        # The levels of every kind evaluated in DuckDB on pairs of values; no training.
+        ["tests/unit/test_fuzzy_settings.py", "tests/unit/test_fuzzy.py", "-k", "test_fuzzy_settings or leading_word"],
+    ),
+    "fuzzy_suggest": (
+        ["studio/consolidate/fuzzy/_suggest.py"],
+        # The kinds, the profile and the blocking rules on small tables; not the suggestion for
+        # the 3,000-row fixture (seconds to build, for every mutant of a function it calls).
+        ["tests/unit/test_fuzzy_suggest.py", "tests/unit/test_fuzzy.py", "-k", "test_fuzzy_suggest or suggest_config_skips or suggest_config_on_a_small"],
+    ),
+    "fuzzy_sql": (
+        ["studio/consolidate/fuzzy/_sql.py"],
+        ["tests/unit/test_fuzzy_estimates.py", "tests/unit/test_fuzzy_suggest.py"],
+    ),
+    "fuzzy_training": (
         [
-            "studio/consolidate/fuzzy/__init__.py", "studio/consolidate/fuzzy/_linker.py", "studio/consolidate/fuzzy/_progress.py",
-            "studio/consolidate/fuzzy/_resolve.py", "studio/consolidate/fuzzy/_settings.py", "studio/consolidate/fuzzy/_sql.py",
-            "studio/consolidate/fuzzy/_suggest.py", "studio/consolidate/fuzzy/_training.py",
+            "studio/consolidate/fuzzy/_training.py", "studio/consolidate/fuzzy/_resolve.py", "studio/consolidate/fuzzy/_linker.py",
+            "studio/consolidate/fuzzy/_progress.py", "studio/consolidate/fuzzy/__init__.py",
         ],
-        ["tests/unit/test_fuzzy.py"],
+        # The parts of training and resolve on hand-built models and tables, and resolve on
+        # tables under MIN_TRAINING_ROWS (fixed probabilities, a second or two each); EM itself
+        # (_em, on 200 rows and more) runs only in the tests that train on larger tables, which
+        # take from seconds to a minute each.
+        [
+            "tests/unit/test_fuzzy_training.py", "tests/unit/test_fuzzy.py", "-k",
+            "test_fuzzy_training or ten_row or near_duplicate_on_a_small or records_equal_on_every_compared_field_link",
+        ],
     ),
 }
 

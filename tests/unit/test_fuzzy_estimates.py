@@ -4,6 +4,7 @@ small table (exact, or from a sample whose size follows the pair count), and the
 resolve makes when the rules make more pairs than allowed. Hand-built tables, no training."""
 
 import math
+import re
 
 import duckdb
 import pytest
@@ -13,7 +14,7 @@ from studio import StudioError
 from studio.consolidate import FieldComparison, FuzzyConfig, comparison_budget, estimate_comparisons
 from studio.consolidate.fuzzy._estimates import ComparisonBudget, _estimate, _splink_counts, raw_counts, refuse_if_too_many
 from studio.consolidate.fuzzy._prepare import key_sql, normalized_sql, prepare, public_names
-from studio.consolidate.fuzzy._sql import TABLE_PREFIX
+from studio.consolidate.fuzzy._sql import TABLE_PREFIX, describe, drop, first_row, is_numeric, is_temporal, is_text, pair_count_sql, table_name
 
 
 
@@ -257,3 +258,43 @@ def test_refusal_counts_raw_pairs_first_and_asks_splink_only_above_the_cap(propo
             "make the rules stricter (add a column to \"same town\", which makes 5) or raise max_comparisons"
         )
         assert comparison_budget(NEW_PAIRS, capped(8)).message == str(raised.value)
+
+
+# ------------------------------------------------------------------ the SQL helpers
+
+
+def test_describe_gives_upper_case_types_and_a_missing_table_in_one_line():
+    with duckdb.connect() as con:
+        con.execute("CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE x (m mood, u UUID, r REAL, d DECIMAL(5, 2), s string, t timestamp)")
+        assert describe(con, "x") == {"m": "ENUM('OK', 'SAD')", "u": "UUID", "r": "FLOAT", "d": "DECIMAL(5,2)", "s": "VARCHAR", "t": "TIMESTAMP"}
+        with pytest.raises(StudioError) as raised:
+            describe(con, "missing")
+        assert str(raised.value) == "no table 'missing' in the connection (Catalog Error: Table with name missing does not exist!)"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "text", "numeric", "temporal"),
+    [
+        ("VARCHAR", True, False, False), ("VARCHAR(10)", True, False, False), ("STRING", True, False, False), ("TEXT", True, False, False),
+        ("UUID", True, False, False), ("ENUM", True, False, False), ("ENUM('A')", True, False, False), ("BLOB", False, False, False),
+        ("INTEGER", False, True, False), ("UBIGINT", False, True, False), ("FLOAT", False, True, False), ("REAL", False, True, False),
+        ("DOUBLE", False, True, False), ("DECIMAL(5,2)", False, True, False), ("DECIMAL", False, True, False), ("BOOLEAN", False, False, False),
+        ("DATE", False, False, True), ("TIMESTAMP WITH TIME ZONE", False, False, True), ("TIME", False, False, False),
+    ],
+)
+def test_kinds_of_column_types(dtype, text, numeric, temporal):
+    assert (is_text(dtype), is_numeric(dtype), is_temporal(dtype)) == (text, numeric, temporal)
+
+
+def test_scratch_names_first_rows_and_pair_counts():
+    assert re.fullmatch(TABLE_PREFIX + r"pairs_[0-9a-f]{12}", table_name("pairs")) and table_name("x") != table_name("x")
+    with duckdb.connect() as con:
+        assert first_row(con, "SELECT 1, 2 UNION ALL SELECT 3, 4 ORDER BY 1") == (1, 2)
+        assert first_row(con, "SELECT 1 WHERE false") is None
+        con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 1), ('a', 1), ('a', 2), ('b', 1), (NULL, 1), (NULL, 1)) v(x, y)")
+        assert first_row(con, pair_count_sql("t", ["x"], "x IS NOT NULL")) == (3,)
+        assert first_row(con, pair_count_sql("t", ["x", "y"], "true")) == (2,)
+        assert first_row(con, pair_count_sql("t", ["x"], "false")) == (0,)
+        con.execute("CREATE TABLE u AS SELECT 1")
+        drop(con, "t", "never_was", "u")
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]
