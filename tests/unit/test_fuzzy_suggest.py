@@ -71,10 +71,12 @@ TEXT = {"rows": 100, "filled": 100, "distinct": 60, "length": 10.0, "email": 0.0
         ("x", "BIGINT", {"filled": 2000, "distinct": 1910}, None),  # over 1,000 distinct, nearly unique
         ("x", "BIGINT", {"filled": 2000, "distinct": 1900}, "number"),
         ("x", "BIGINT", {"filled": 1000, "distinct": 960}, "number"),  # nearly unique but only 960 values
+        ("x", "BIGINT", {"filled": 1050, "distinct": 1001}, None),
+        ("x", "BIGINT", {"filled": 1050, "distinct": 1000}, "number"),
         ("customer_id", "DOUBLE", {"distinct": 100}, "number"),  # not whole numbers: not an id
         ("x", "INTEGER", {"filled": 40, "distinct": 20}, "exact"),  # 20 values, each twice
         ("x", "DECIMAL(10,2)", {"filled": 40, "distinct": 20}, "exact"),
-        ("x", "INTEGER", {"filled": 40, "distinct": 21}, "number"),
+        ("x", "INTEGER", {"filled": 42, "distinct": 21}, "number"),  # 21 values, each twice
         ("x", "INTEGER", {"filled": 39, "distinct": 20}, "number"),  # ratio over a half
         ("x", "INTEGER[]", {}, None),
         ("x", "BLOB", {}, None),
@@ -99,7 +101,7 @@ TEXT = {"rows": 100, "filled": 100, "distinct": 60, "length": 10.0, "email": 0.0
         ("x", "VARCHAR", {"length": 100.5}, None),  # free text
         ("x", "VARCHAR", {"length": 100.0}, "string"),
         ("x", "VARCHAR", {"distinct": 50}, "exact"),  # a category: 50 values, each twice
-        ("x", "VARCHAR", {"distinct": 51}, "string"),
+        ("x", "VARCHAR", {"filled": 102, "distinct": 51}, "string"),  # 51 values, each twice
         ("x", "VARCHAR", {"filled": 98, "distinct": 50}, "string"),  # ratio over a half
     ],
 )
@@ -122,6 +124,14 @@ def test_the_profile_counts_filled_distinct_and_text_shapes():
     )
 
 
+def test_a_profile_of_plain_words_has_no_shapes():
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('ab'), ('cd')) v(s)")
+        assert _profile(con, "t", {"s": "VARCHAR"}, ["s"])["s"] == {
+            "rows": 2, "filled": 2, "distinct": 2, "length": 2.0, "email": 0.0, "date": 0.0, "phone": 0.0, "spaces": 0.0,
+        }
+
+
 def test_a_profile_of_a_blank_text_column_has_no_shares():
     with duckdb.connect() as con:
         con.execute("CREATE TABLE t AS SELECT ' ' AS s FROM range(3)")
@@ -134,6 +144,7 @@ def test_large_tables_are_profiled_on_a_hash_sample_of_two_hundred_thousand_rows
     assert _sample_source("t", "rid", 200_000) == '"t"'
     assert _sample_source("t", "row id", 400_000) == '(SELECT * FROM "t" WHERE hash("row id") % 1000000 < 500000) s'
     assert _sample_source("t", "rid", 3_000_000) == '(SELECT * FROM "t" WHERE hash("rid") % 1000000 < 66666) s'
+    assert _sample_source("t", "rid", 200_001) == '(SELECT * FROM "t" WHERE hash("rid") % 1000000 < 999995) s'
 
 
 @pytest.mark.parametrize(
@@ -186,6 +197,22 @@ def test_when_no_rule_is_selective_the_cheapest_is_suggested():
     assert config.blocking == (("city", "kind"),)
 
 
+def test_suggest_config_on_a_sample_of_a_large_table(monkeypatch):
+    monkeypatch.setattr(suggest_module, "PROFILE_SAMPLE_ROWS", 200)
+    with people_table() as con:
+        config = suggest_config(con, "p", "rid")
+    assert [c.column for c in config.comparisons] == ["first_name", "last_name", "dob", "city"]
+    assert config.blocking == (("dob",), ("first_name:4", "last_name:4"))
+
+
+def test_a_column_filled_in_sixty_percent_of_the_rows_is_compared():
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t AS SELECT i AS rid, CASE WHEN i % 5 < 3 THEN 'n' || (i % 7) END AS tag, 'x' || (i % 9) AS kind FROM range(100) r(i)")
+        assert [c.column for c in suggest_config(con, "t", "rid").comparisons] == ["tag", "kind"]
+        con.execute("UPDATE t SET tag = NULL WHERE rid = 0")
+        assert [c.column for c in suggest_config(con, "t", "rid").comparisons] == ["kind"]
+
+
 def test_a_mostly_empty_column_is_compared_only_when_nothing_better_is_there():
     with people_table() as con:
         assert "fax" not in [c.column for c in suggest_config(con, "p", "rid").comparisons]
@@ -229,7 +256,8 @@ def entities_table(rows: int = 600) -> duckdb.DuckDBPyConnection:
 def blocking(con, kind="exact", filled=1.0, budget=10**6, table="m", columns=tuple(f"k{k}" for k in range(5))):
     comparisons = [FieldComparison(c, kind) for c in columns]
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    return _suggest_blocking(con, table, "rid", rows, describe(con, table), comparisons, {c: filled for c in columns}, budget)
+    filled = filled if isinstance(filled, dict) else {c: filled for c in columns}
+    return _suggest_blocking(con, table, "rid", rows, describe(con, table), comparisons, filled, budget)
 
 
 def test_rules_are_added_while_they_raise_recall_by_a_fifth_of_a_percent():
@@ -237,6 +265,12 @@ def test_rules_are_added_while_they_raise_recall_by_a_fifth_of_a_percent():
         # recall 0.92, 0.9936, 0.99949; a fourth rule would add 0.0005
         assert blocking(con) == (("k0",), ("k1",), ("k2",))
         assert [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == ["m"], "the sample is dropped"
+
+
+def test_a_second_rule_is_added_even_when_it_adds_little_a_third_not():
+    with entities_table() as con:
+        # k1 to k4 filled in 4 % of the rows: each rule after the first adds 0.01 %
+        assert blocking(con, filled={"k0": 1.0, "k1": 0.04, "k2": 0.04, "k3": 0.04, "k4": 0.04}) == (("k0",), ("k1",))
 
 
 def test_at_most_four_rules_and_prefixes_of_strings_preferred():

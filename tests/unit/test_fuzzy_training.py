@@ -3,12 +3,17 @@ sessions' estimates, a redundant comparison neutralized, lambda from the session
 matches, the redundant and implied columns, the rule for an untrained comparison, the model as
 users see it; and resolve's pairs table and weight histogram."""
 
+import logging
 import math
+import warnings
 
 import duckdb
 import pytest
 
 from studio.consolidate import FieldComparison, FuzzyConfig, resolve, suggest_config
+from studio.consolidate.fuzzy import _fixed as fixed_module
+from studio.consolidate.fuzzy import _training as training_module
+from studio.consolidate.fuzzy._linker import splink_quiet
 from studio.consolidate.fuzzy._prepare import Prepared
 from studio.consolidate.fuzzy._progress import report
 from studio.consolidate.fuzzy._resolve import _histogram, _pairs_table
@@ -23,7 +28,7 @@ from studio.consolidate.fuzzy._training import (
     _set_m,
     describe_model,
 )
-from tests.unit.test_fuzzy import clusters_of, customers
+from tests.unit.test_fuzzy import clusters_of, customers, two_systems
 
 NULL = {"sql_condition": "x", "label_for_charts": "missing", "is_null_level": True}
 
@@ -47,6 +52,11 @@ def test_m_of_a_comparison_with_one_level_estimated_gets_the_top_default_for_the
     model = {"comparisons": [{"comparison_levels": levels(0.5, 0.5)}]}
     _set_m(model, {(0, 2): [0.05]})
     assert [lv.get("m_probability") for lv in model["comparisons"][0]["comparison_levels"]] == [None, pytest.approx(0.95), pytest.approx(0.05)]
+    two = {"comparisons": [{"comparison_levels": levels(0.5, 0.5)}, {"comparison_levels": levels(0.5, 0.5)}]}
+    _set_m(two, {(1, 1): [0.9]})  # the first comparison untouched, the second's other level the default 0.05
+    assert [[lv.get("m_probability") for lv in c["comparison_levels"]] for c in two["comparisons"]] == [
+        [None, 0.5, 0.5], [None, pytest.approx(0.9 / 0.95), pytest.approx(0.05 / 0.95)],
+    ]
     single = {"comparisons": [{"comparison_levels": levels(0.5)}]}
     _set_m(single, {(0, 1): [0.25]})
     assert single["comparisons"][0]["comparison_levels"][1]["m_probability"] == 1.0
@@ -62,9 +72,14 @@ def test_a_neutralized_comparison_has_m_equal_to_u_where_u_is_known():
 
 
 def lam(blocked, rows=101, filled=None, kinds=None, model=None):
-    prepared = Prepared("t", rows, {}, kinds or {"c0": "name", "c1": "date"}, [])
-    model = model or {"comparisons": [{"output_column_name": "c0", "comparison_levels": levels(0.6, 0.2, 0.1)}, {"output_column_name": "c1", "comparison_levels": levels(0.8, 0.2)}]}
-    return _lambda(model, prepared, blocked, rows * (rows - 1) // 2, filled or {"c0": 1.0, "c1": 0.5, "k0": 0.5})
+    prepared = Prepared("t", rows, {}, kinds or {"c0": "name", "c1": "date", "c2": "string"}, [])
+    model = model or {
+        "comparisons": [
+            {"output_column_name": "c0", "comparison_levels": levels(0.6, 0.2, 0.1)}, {"output_column_name": "c1", "comparison_levels": levels(0.8, 0.2)},
+            {"output_column_name": "c2", "comparison_levels": levels(0.3, 0.2, 0.5)},
+        ],
+    }
+    return _lambda(model, prepared, blocked, rows * (rows - 1) // 2, filled or {"c0": 1.0, "c1": 0.5, "c2": 1.0, "k0": 0.5})
 
 
 @pytest.mark.parametrize(
@@ -80,6 +95,8 @@ def lam(blocked, rows=101, filled=None, kinds=None, model=None):
         ([(3.0, 10, [("c0", None)])], 10 / 5050 / 0.6),  # a share is at most 1
         ([(1.0, 5050, [("k0", None)])], 0.1),  # at most 10 matches a row: 10 / 100
         ([], 1 / 5050),  # no session: one match among all pairs
+        ([(0.02, 500, [("k0", None), ("c1", None)])], 0.02 * 500 / 5050 / (0.25 * 0.25 * 0.8)),  # after a blocking-only column
+        ([(0.02, 500, [("c2", 3)])], 0.02 * 500 / 5050 / 0.5),  # a string's prefix too
     ],
 )
 def test_lambda_from_the_sessions_shares(blocked, expected):
@@ -102,6 +119,7 @@ def test_lambda_floors_and_caps():
     assert lam([], rows=10_000) == 1e-4  # no session on a large table: Splink's starting value
     assert lam([(1.0, 1, [("k0", None)])], rows=2) == 0.5  # never over a half
     assert lam([], rows=1) == 0.5
+    assert lam([(0.1, 1, [("k0", None)])], rows=2, filled={"k0": 1.0}) == pytest.approx(0.1)  # one pair in all
 
 
 def prepared_table(con, rows, kinds):
@@ -112,6 +130,8 @@ def prepared_table(con, rows, kinds):
     return Prepared("p", len(rows), {f"col_{n}": n for n in names}, kinds, [])
 
 
+# 20 pairs agree on c0, 19 of them on c1 too (and no other pair on c1)
+NINETEEN_OF_TWENTY = [("a", "x")] * 6 + [("b", "y")] * 3 + [("c", "z")] * 2 + [("d", "u"), ("d", "v")]
 CITY_ZIP = [("oslo", "0150", "ann"), ("oslo", "0150", "bob"), ("oslo", "0150", "cy"), ("bergen", "5003", "ann"), ("bergen", "5003", None), ("molde", None, "bob")]
 
 
@@ -122,6 +142,8 @@ def test_a_column_that_duplicates_another_is_redundant_and_the_better_filled_is_
         assert _pair_sums(con, "p", [], "true") == []
         assert _redundant_columns(con, prepared) == {"c1": "c0"}  # the city has one more value
         assert _filled_shares(con, prepared) == {"c0": 1.0, "c1": 5 / 6, "c2": 5 / 6}
+    with duckdb.connect() as con:
+        assert _filled_shares(con, prepared_table(con, [("a", None)], {"c0": "exact", "k0": "exact"})) == {"c0": 1.0, "k0": 0.0}
 
 
 def test_of_two_redundant_columns_equally_filled_the_one_with_more_levels_then_the_first_is_kept():
@@ -141,11 +163,21 @@ def test_of_two_redundant_columns_equally_filled_the_one_with_more_levels_then_t
         ([("a", "x"), ("a", "x"), ("b", "y"), ("b", "y"), ("c", "z"), ("c", "w")] + [(f"e{i}", f"e{i}") for i in range(30)], {}),
         ([("a", "x")] * 20 + [("b", "y")] * 20 + [("c", "z"), ("c", "w")], {"c1": "c0"}),  # 380 of 381 pairs: over 95 %
         ([("a", "x")] * 6 + [("b", "y")] * 6 + [("c", "z"), ("c", "w"), ("d", "v"), ("d", "u")], {}),  # 30 of 32: under 95 %
+        (NINETEEN_OF_TWENTY, {"c1": "c0"}),  # 19 of 20 pairs: exactly 95 %
+        ([(b, a) for a, b in NINETEEN_OF_TWENTY], {"c1": "c0"}),  # the same both ways: the first kept
+        ([("a", "x"), ("a", "x"), ("b", "y")], {"c1": "c0"}),  # one pair is enough
+        ([("p", "x")] * 3 + [("q", "y")] * 2 + [("r", None)] * 2, {"c1": "c0"}),  # 5 and 4 pairs alone (4 is 80 %), 4 of 4 both filled
     ],
 )
 def test_redundancy_needs_agreement_both_ways(rows, redundant):
     with duckdb.connect() as con:
         assert _redundant_columns(con, prepared_table(con, rows, {"c0": "exact", "c1": "exact"})) == redundant
+
+
+def test_a_pair_of_columns_that_is_not_redundant_does_not_stop_the_search():
+    rows = [("a", "x", "z1"), ("a", "y", "z1"), ("b", "x", "z2"), ("b", "y", "z2")]
+    with duckdb.connect() as con:
+        assert _redundant_columns(con, prepared_table(con, rows, {"c0": "exact", "c1": "exact", "c2": "exact"})) == {"c2": "c0"}
 
 
 def test_one_compared_column_is_never_redundant():
@@ -164,6 +196,17 @@ def test_a_column_that_agrees_within_nearly_every_block_of_a_rule_is_implied():
         assert _implied_columns(con, prepared, [("c3", None)], ["c0"]) == set(), "no pairs: nothing implied"
 
 
+def test_implied_at_exactly_ninety_five_percent_and_by_a_prefix():
+    with duckdb.connect() as con:
+        prepared = prepared_table(con, NINETEEN_OF_TWENTY, {"c0": "exact", "c1": "exact"})
+        assert _implied_columns(con, prepared, [("c0", None)], ["c1"]) == {"c1"}
+    rows = [("ab", "x"), ("ab", "x"), ("ac", "y"), ("ac", "y")]
+    with duckdb.connect() as con:
+        prepared = prepared_table(con, rows, {"c0": "exact", "c1": "exact"})
+        assert _implied_columns(con, prepared, [("c0", None)], ["c1"]) == {"c1"}
+        assert _implied_columns(con, prepared, [("c0", 1)], ["c1"]) == set()  # "a" blocks all four: 2 of 6 pairs agree
+
+
 def test_an_untrained_comparison_is_trained_on_the_most_distinctive_other_columns():
     rows = [("ann", "x", "1", "5"), ("ann", "x", "2", "5"), ("bob", "y", "3", "5"), ("cy", "y", "4", "5"), ("dan", None, "5", "6")]
     kinds = {"c0": "name", "c1": "exact", "c2": "exact", "c3": "number"}
@@ -174,6 +217,26 @@ def test_an_untrained_comparison_is_trained_on_the_most_distinctive_other_column
         assert _rule_for_untrained(con, prepared, {"c0"}) == ("l.c1 = r.c1", "same col_c1", 2, [("c1", None)])
         assert _rule_for_untrained(con, prepared, {"c0", "c1"}) is None, "c2 never agrees"
         assert _rule_for_untrained(con, prepared, {"c0", "c1", "c2"}) is None, "nothing to block on"
+        assert _rule_for_untrained(con, prepared, {"c2"}) == ("l.c0 = r.c0", "same col_c0", 1, [("c0", None)]), "the more distinctive first"
+
+
+def test_an_untrained_comparison_is_trained_on_the_four_most_distinctive_columns_only():
+    rows = [(f"a{i}", f"b{i}", f"c{i}", f"d{i}", "e" if i < 2 else f"e{i}") for i in range(5)]
+    with duckdb.connect() as con:
+        prepared = prepared_table(con, rows, {f"c{k}": "exact" for k in range(5)})
+        assert _rule_for_untrained(con, prepared, set()) is None  # c4 (4 values) is fifth
+
+
+def test_an_untrained_comparison_is_trained_on_two_columns_when_one_makes_too_many_pairs(monkeypatch):
+    rows = [("a", "x"), ("a", "x"), ("a", "y"), ("b", "y")]
+    with duckdb.connect() as con:
+        prepared = prepared_table(con, rows, {"c0": "exact", "c1": "exact"})
+        monkeypatch.setattr(training_module, "EM_MAX_PAIRS", 0.1)  # at most 2 pairs
+        assert _rule_for_untrained(con, prepared, set()) == ("l.c1 = r.c1", "same col_c1", 2, [("c1", None)])
+        monkeypatch.setattr(training_module, "EM_MAX_PAIRS", 0.099)  # at most 1.98: c0 has 3, c1 2
+        assert _rule_for_untrained(con, prepared, set()) == ("l.c0 = r.c0 AND l.c1 = r.c1", "same col_c0 and col_c1", 1, [("c0", None), ("c1", None)])
+        monkeypatch.setattr(training_module, "EM_MAX_PAIRS", 0.01)
+        assert _rule_for_untrained(con, prepared, set()) is None
 
 
 def test_the_model_as_users_see_it():
@@ -331,3 +394,64 @@ def test_a_one_row_table_is_one_cluster_without_training():
         assert (result.clusters, result.weight_histogram) == (1, [])
         assert con.execute(f"SELECT * FROM {result.members}").fetchall() == [(7, 7, 1.0)]
         assert con.execute(f"SELECT count(*) FROM {result.pairs}").fetchall() == [(0,)]
+
+
+# ------------------------------------------------------------------ EM on small tables (the row floor lowered)
+
+
+@pytest.fixture
+def em_on_small_tables(monkeypatch):
+    monkeypatch.setattr(fixed_module, "MIN_TRAINING_ROWS", 5)
+
+
+def test_em_sessions_on_68_shops_from_two_systems(em_on_small_tables):
+    with two_systems(40, 3) as con:
+        config = suggest_config(con, "shops", "row_id", exclude=["truth"])
+        assert config.blocking == (("city", "name:4"), ("address:4",), ("zip", "name:4"))
+        result = resolve(con, "shops", "row_id", config)
+        training = result.parameters["training"]
+        # city and zip say the same thing: the zip is kept (more levels) and never trained, as
+        # every session blocks on one of them or finds it agreeing in its blocks
+        assert training["redundant"] == {"city": "zip"} and training["m_untrained"] == ["zip"]
+        assert training["em_sessions"] == [
+            {"rule": "same city and first 4 characters of name", "implied": ["zip"], "trained": ["address"]},
+            {"rule": "same first 4 characters of address", "implied": ["zip"], "trained": ["name"]},
+            {"rule": "same zip and first 4 characters of name", "trained": ["address"]},
+            {"rule": "same address", "implied": ["zip"], "trained": ["name"]},
+        ]
+        assert (training["u_max_pairs"], training["fixed_probabilities"]) == (68 * 67 // 2, None)
+        assert [c["m_trained"] for c in result.parameters["comparisons"]] == [True, True, False, False]
+        assert result.parameters["probability_two_random_records_match"] == pytest.approx(0.013433904562121086, rel=1e-6)
+        assert result.clusters == 38
+
+
+def test_em_sessions_that_find_nothing_to_train_on_ten_customers(em_on_small_tables):
+    with customers() as con:
+        result = resolve(con, "customers", "id", suggest_config(con, "customers", "id"))
+        training = result.parameters["training"]
+        everything = "every other compared column agrees within the rule's blocks"
+        assert training["redundant"] == {"last_name": "first_name", "email": "first_name", "city": "zip"}
+        assert training["em_sessions"] == [
+            {"rule": "same first 4 characters of first_name", "trained": [], "skipped": everything, "implied": ["zip"]},
+            {"rule": "same first 4 characters of last_name", "trained": [], "skipped": everything, "implied": ["zip"]},
+            {"rule": "same city", "implied": ["zip"], "trained": ["first_name"]},
+            {"rule": "same first_name", "trained": [], "skipped": everything, "implied": ["zip"]},  # tried for the untrained zip
+        ]
+        assert training["m_untrained"] == ["zip"] and training["fixed_probabilities"] is None
+        assert result.parameters["probability_two_random_records_match"] == pytest.approx(1.0089441479750596e-06, rel=1e-6)
+        assert clusters_of(con, result.members) == [[1], [2], [3], [4], [5, 6], [7], [8], [9], [10]]
+
+
+def test_splink_quiet_collects_each_warning_once_and_restores_the_logger():
+    logger = logging.getLogger("splink")
+    logger.setLevel(logging.DEBUG)
+    with splink_quiet() as collected:
+        logging.getLogger("splink.internals").warning("Level  x\n  not observed")
+        logger.warning("Level x not observed")
+        logger.info("progress")
+        logger.error("  ")
+        warnings.warn("muted")
+        assert (logger.level, logger.propagate) == (logging.WARNING, False)
+    assert collected.messages == ["Level x not observed"]  # spaces folded, once, warnings and up, none empty
+    assert (logger.level, logger.propagate, collected in logger.handlers) == (logging.DEBUG, True, False)
+    logger.setLevel(logging.NOTSET)
