@@ -129,6 +129,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
         # Its parts on hand-built models and tables, and EM itself (train, _em) on ten rows with
         # the row floor lowered (seconds); not the EM on 68 shops nor the tests that resolve
         # hundreds or thousands of rows (seconds to a minute each, for every mutant they reach).
+        # Nor resolve on ten rows (fuzzy_resolve's), so train's fixed-probability path and
+        # progress messages survive here although those tests check them.
         ["tests/unit/test_fuzzy_training.py", "-k", "not (resolve_reports or five_labels or one_row_table or 68_shops)"],
     ),
     "fuzzy_resolve": (
@@ -272,6 +274,22 @@ EQUIVALENT: dict[str, str] = {
     "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_113": "rows * (rows - 1) is even: / 2 and // 2 are the same number",
     "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_157": "the recall before the first rule 0 or 1: every first gain shifts alike (the stopping rule starts at two rules)",
     "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_169": "a chosen rule's keys equal to an option's only for the same rule, skipped already",
+    # fuzzy training and resolve
+    **{f"studio.consolidate.fuzzy._training.x_{f}__mutmut_2": "rows * (rows - 1) is even: / 2 and // 2 are the same number" for f in ("train", "_em")},
+    "studio.consolidate.fuzzy._training.x__redundant_columns__mutmut_14": "'true' or 'TRUE': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__redundant_columns__mutmut_63": "pa or pb 0 leaves pab 0, below 95 % of the other: skipped by the next test either way",
+    "studio.consolidate.fuzzy._training.x__implied_columns__mutmut_2": "key_sql's side None or '': both falsy, the bare column either way",
+    "studio.consolidate.fuzzy._training.x__implied_columns__mutmut_12": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__rule_for_untrained__mutmut_41": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__set_m__mutmut_29": "two more default shares than levels: the extra ones are never read",
+    **{f"studio.consolidate.fuzzy._training.x__lambda__mutmut_{n}": "filled holds every prepared column (_filled_shares over kinds): the default is never read" for n in (24, 26, 27)},
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_49": "an unknown m taken as 1 or 2: agreement is capped at 1 right after",
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_105": "max(rows - 1, 1) or 2: at two rows or fewer, 10 / 1 and 10 / 2 are both over the cap of 0.5",
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_121": "max(pairs, 1) or 2: at one pair or none, 1 / 1 and 1 / 2 are both at or over the cap of 0.5",
+    **{f"studio.consolidate.fuzzy._training.x_describe_model__mutmut_{n}": "the label of a level without one: comparison_dict labels every level" for n in (58, 60, 63)},
+    **{f"studio.consolidate.fuzzy._linker.x__linker__mutmut_{n}": "the name Splink gives the prepared table it reads (dropped after)" for n in (5, 7)},
+    **{f"studio.consolidate.fuzzy._resolve.x__pairs_table__mutmut_{n}": _SCRATCH for n in (2, 3, 4)},
+    **{f"studio.consolidate.fuzzy._resolve.x__pairs_table__mutmut_{n}": "SQL keywords ignore case" for n in (23, 27)},
 }
 
 STATUS = {  # mutmut's exit codes (mutmut.stats.status_by_exit_code), the ones we print
