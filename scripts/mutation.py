@@ -105,18 +105,42 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "fuzzy_estimates": (
         ["studio/consolidate/fuzzy/_estimates.py", "studio/consolidate/fuzzy/_prepare.py"],
-        # The budget and raw counts on hand-built tables; not Splink's blocking analysis on the
-        # 3,000-row fixture (the tests that resolve it).
-        ["tests/unit/test_fuzzy.py", "tests/unit/test_normalize.py", "-k", "budget_of or raw_counts or prepare or fuzzy_comparisons_see"],
+        # The prepared copy, the raw counts and Splink's blocking analysis on a seven-row table;
+        # not the tests on the 3,000-row fixture (the ones that resolve it).
+        ["tests/unit/test_fuzzy_estimates.py", "tests/unit/test_normalize.py", "-k", "test_fuzzy_estimates or fuzzy_comparisons_see"],
     ),
-    "fuzzy": (
-        # The rest: training, settings, suggestion and resolve, whose tests all train Splink.
+    "fuzzy_settings": (
+        ["studio/consolidate/fuzzy/_settings.py"],
+        # The levels of every kind evaluated in DuckDB on pairs of values; no training.
+        ["tests/unit/test_fuzzy_settings.py", "tests/unit/test_fuzzy.py", "-k", "test_fuzzy_settings or leading_word"],
+    ),
+    "fuzzy_suggest": (
+        ["studio/consolidate/fuzzy/_suggest.py"],
+        # The kinds, the profile and the blocking rules on small tables; not the suggestion for
+        # the 3,000-row fixture (seconds to build, for every mutant of a function it calls).
+        ["tests/unit/test_fuzzy_suggest.py", "tests/unit/test_fuzzy.py", "-k", "test_fuzzy_suggest or suggest_config_skips or suggest_config_on_a_small"],
+    ),
+    "fuzzy_sql": (
+        ["studio/consolidate/fuzzy/_sql.py"],
+        ["tests/unit/test_fuzzy_estimates.py", "tests/unit/test_fuzzy_suggest.py"],
+    ),
+    "fuzzy_training": (
+        ["studio/consolidate/fuzzy/_training.py"],
+        # Its parts on hand-built models and tables, and EM itself (train, _em) on ten rows with
+        # the row floor lowered (seconds); not the EM on 68 shops nor the tests that resolve
+        # hundreds or thousands of rows (seconds to a minute each, for every mutant they reach).
+        # Nor resolve on ten rows (fuzzy_resolve's), so train's fixed-probability path and
+        # progress messages survive here although those tests check them.
+        ["tests/unit/test_fuzzy_training.py", "-k", "not (resolve_reports or five_labels or one_row_table or 68_shops)"],
+    ),
+    "fuzzy_resolve": (
         [
-            "studio/consolidate/fuzzy/__init__.py", "studio/consolidate/fuzzy/_linker.py", "studio/consolidate/fuzzy/_progress.py",
-            "studio/consolidate/fuzzy/_resolve.py", "studio/consolidate/fuzzy/_settings.py", "studio/consolidate/fuzzy/_sql.py",
-            "studio/consolidate/fuzzy/_suggest.py", "studio/consolidate/fuzzy/_training.py",
+            "studio/consolidate/fuzzy/_resolve.py", "studio/consolidate/fuzzy/_linker.py", "studio/consolidate/fuzzy/_progress.py",
+            "studio/consolidate/fuzzy/__init__.py",
         ],
-        ["tests/unit/test_fuzzy.py"],
+        # resolve on ten rows and on one (fixed probabilities, a second or two each), its pairs
+        # table and histogram on hand-built predictions.
+        ["tests/unit/test_fuzzy_training.py", "-k", "resolve_reports or five_labels or one_row_table or pairs_table or score_one or histogram or progress or splink_quiet"],
     ),
 }
 
@@ -222,6 +246,50 @@ EQUIVALENT: dict[str, str] = {
     "studio.consolidate.fuzzy._clustering.x_chaining_warning__mutmut_7": "times or divided by CHAINED_CLUSTER_PERCENT, which is 1",
     # fuzzy fixed probabilities
     "studio.consolidate.fuzzy._fixed.x_fixed_model__mutmut_47": "a cap of 0.5 or 1.5: MATCHES_PER_ROW (0.5) over at least 1 never exceeds 0.5",
+    # fuzzy estimates and the prepared copy
+    "studio.consolidate.fuzzy._estimates.x_raw_counts__mutmut_3": "key_sql's side None or '': both falsy, the bare column either way",
+    "studio.consolidate.fuzzy._estimates.x_raw_counts__mutmut_13": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_7": "<= or < 3,000,000 pairs: at exactly 3,000,000 the sample's share is sqrt(1) = 1.0 either way",
+    **{f"studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_{n}": "the name Splink gives the prepared table inside its analysis (dropped after)" for n in (19, 21)},
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_28": "SQL keywords ignore case",
+    "studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_50": "unregister('result_df') or ('RESULT_DF'): DuckDB view names ignore case",
+    **{f"studio.consolidate.fuzzy._estimates.x__splink_counts__mutmut_{n}": "the count of a rule Splink leaves out: it reports every rule (match keys 0 to n-1)" for n in (60, 65)},
+    **{f"studio.consolidate.fuzzy._estimates.x_refuse_if_too_many__mutmut_{n}": "_estimate without the raw counts counts them again: the same numbers, only slower" for n in (16, 20)},
+    **{f"studio.consolidate.fuzzy._prepare.x_normalized_sql__mutmut_{n}": "a DATE column cast to DATE is the column itself" for n in (21, 22)},
+    **{f"studio.consolidate.fuzzy._prepare.x_prepare__mutmut_{n}": _SCRATCH for n in (68, 69, 70)},
+    # fuzzy settings and SQL helpers
+    "studio.consolidate.fuzzy._settings.x_comparison_dict__mutmut_62": "' OR ' or ' or ': SQL keywords ignore case",
+    **{f"studio.consolidate.fuzzy._sql.x_is_text__mutmut_{n}": "'ENUM' in the list or not: startswith('ENUM') takes it too" for n in (13, 14)},
+    # fuzzy suggestion
+    "studio.consolidate.fuzzy._suggest.x__profile__mutmut_24": "an alias split off at its last ' AS ' or its last space: the aliases have no spaces",
+    "studio.consolidate.fuzzy._suggest.x__kind_for__mutmut_8": "a column filled once has at most one distinct value: left out either way",
+    **{f"studio.consolidate.fuzzy._suggest.x_suggest_config__mutmut_{n}": "max(1, rows) or max(2, rows): a compared column has two values, so two rows at least" for n in (64, 84)},
+    "studio.consolidate.fuzzy._suggest.x_suggest_config__mutmut_100": "DEFAULT_MAX_COMPARISONS // 2 or / 2 under int(): 20,000,000 is even",
+    **{f"studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_{n}": "every comparison kind is a blocking kind: the fallback to all comparisons is never taken" for n in (3, 4, 5)},
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_13": "the sample's scratch table named None: still a temp table of its own, dropped after use",
+    **{f"studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_{n}": _SCRATCH for n in (14, 15, 16)},
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_28": "key_sql's side None or '': both falsy, the bare column either way",
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_83": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_111": "max(sampled, 1) or 2: one sampled row only for a one-row table, which suggest_config refuses first",
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_113": "rows * (rows - 1) is even: / 2 and // 2 are the same number",
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_157": "the recall before the first rule 0 or 1: every first gain shifts alike (the stopping rule starts at two rules)",
+    "studio.consolidate.fuzzy._suggest.x__suggest_blocking__mutmut_169": "a chosen rule's keys equal to an option's only for the same rule, skipped already",
+    # fuzzy training and resolve
+    **{f"studio.consolidate.fuzzy._training.x_{f}__mutmut_2": "rows * (rows - 1) is even: / 2 and // 2 are the same number" for f in ("train", "_em")},
+    "studio.consolidate.fuzzy._training.x__redundant_columns__mutmut_14": "'true' or 'TRUE': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__redundant_columns__mutmut_63": "pa or pb 0 leaves pab 0, below 95 % of the other: skipped by the next test either way",
+    "studio.consolidate.fuzzy._training.x__implied_columns__mutmut_2": "key_sql's side None or '': both falsy, the bare column either way",
+    "studio.consolidate.fuzzy._training.x__implied_columns__mutmut_12": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__rule_for_untrained__mutmut_41": "' AND ' or ' and ': SQL keywords ignore case",
+    "studio.consolidate.fuzzy._training.x__set_m__mutmut_29": "two more default shares than levels: the extra ones are never read",
+    **{f"studio.consolidate.fuzzy._training.x__lambda__mutmut_{n}": "filled holds every prepared column (_filled_shares over kinds): the default is never read" for n in (24, 26, 27)},
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_49": "an unknown m taken as 1 or 2: agreement is capped at 1 right after",
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_105": "max(rows - 1, 1) or 2: at two rows or fewer, 10 / 1 and 10 / 2 are both over the cap of 0.5",
+    "studio.consolidate.fuzzy._training.x__lambda__mutmut_121": "max(pairs, 1) or 2: at one pair or none, 1 / 1 and 1 / 2 are both at or over the cap of 0.5",
+    **{f"studio.consolidate.fuzzy._training.x_describe_model__mutmut_{n}": "the label of a level without one: comparison_dict labels every level" for n in (58, 60, 63)},
+    **{f"studio.consolidate.fuzzy._linker.x__linker__mutmut_{n}": "the name Splink gives the prepared table it reads (dropped after)" for n in (5, 7)},
+    **{f"studio.consolidate.fuzzy._resolve.x__pairs_table__mutmut_{n}": _SCRATCH for n in (2, 3, 4)},
+    **{f"studio.consolidate.fuzzy._resolve.x__pairs_table__mutmut_{n}": "SQL keywords ignore case" for n in (23, 27)},
 }
 
 STATUS = {  # mutmut's exit codes (mutmut.stats.status_by_exit_code), the ones we print
