@@ -22,6 +22,9 @@ TRUSTED_TYPES: list[str] = [
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
     "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
     "sklearn.neural_network._multilayer_perceptron.MLPRegressor",
+    # a fitted MLP keeps its optimizer's state (plain arrays and numbers) for warm starts
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.sklearn.LGBMRegressor",
     "lightgbm.basic.Booster",

@@ -108,8 +108,14 @@ def test_cancelling_a_run_stops_its_worker_processes(shop):
     run = workspace.runs.submit("orders", "late", seconds=300, families=["linear"], workers=2, model="parallel")
     study = workspace.runs.run_dir(run)
     wait_until(lambda: workspace.runs.show(run)["trials"].get("COMPLETE", 0) >= 2, timeout=120)
-    trials = optuna.load_study(study_name=f"run-{run}", storage=open_storage(f"sqlite:///{study / 'study.db'}")).trials
-    pids = {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs}
+
+    def worker_pids() -> set[int]:
+        trials = optuna.load_study(study_name=f"run-{run}", storage=open_storage(f"sqlite:///{study / 'study.db'}")).trials
+        return {t.user_attrs["worker"]["pid"] for t in trials if "worker" in t.user_attrs}
+
+    # On a busy machine the first worker can finish two trials before the second one starts.
+    wait_until(lambda: len(worker_pids()) == 2, timeout=120)
+    pids = worker_pids()
     assert len(pids) == 2 and workspace.jobs.get(run).worker_pid not in pids
     job, answer = workspace.jobs.cancel_and_wait(run, timeout_s=30)
     assert (job.status, answer) == (CANCELLED, "cancelled")
