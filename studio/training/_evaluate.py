@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import lightgbm
 import numpy as np
 import optuna
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 
 from studio.training._families import EARLY_STOPPING_ROUNDS, FAMILIES, FORESTS, Params, build
 from studio.training._folds import FoldCache
@@ -107,12 +109,34 @@ def _fit_forest(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarr
     return grown
 
 
+def _fit_mlp(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray, stop_at: float) -> int:
+    """Train the MLP (the last step of its scaling pipeline) a tenth of its epochs at a time,
+    warm-started, until it stops on its own (its early stopping), has run every epoch, or the
+    wall-clock time ``stop_at`` has come: on many rows one fit can take minutes, far past what
+    the time model measured on a sample. Returns the epochs run."""
+    model = estimator[-1]
+    epochs = int(model.get_params()["max_iter"])
+    step = max(1, math.ceil(epochs / FOREST_STEPS))
+    model.set_params(warm_start=True, max_iter=step)
+    run = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a step's end is not the fit's
+        while True:
+            estimator.fit(train_x, train_y)
+            run += int(model.n_iter_)
+            if model.n_iter_ < step or run >= epochs or time.time() >= stop_at:
+                break
+    model.set_params(warm_start=False, max_iter=epochs)
+    return run
+
+
 def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
              valid_x: np.ndarray, valid_y: np.ndarray, stop_at: float = math.inf) -> int | None:
     """Fit one fold; boosted trees stop early on the validation part, and boosted trees and
     forests stop at the wall-clock time ``stop_at`` at the latest (a configuration that needs
-    thousands of slow rounds, or hundreds of deep trees, must not eat the budget). Returns the
-    rounds or trees kept (None for the other families, and for a forest without a time box)."""
+    thousands of slow rounds, hundreds of deep trees or hundreds of epochs, must not eat the
+    budget). Returns the rounds, trees or epochs kept (None for the other families, and for a
+    forest or an MLP without a time box)."""
     if family == "lightgbm":
         callbacks: list[Any] = [lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)]
         if stop_at < math.inf:
@@ -129,6 +153,8 @@ def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y
         return int(estimator.get_best_iteration()) + 1
     if family in FORESTS and stop_at < math.inf:
         return _fit_forest(estimator, train_x, train_y, stop_at)
+    if family == "mlp" and stop_at < math.inf:
+        return _fit_mlp(estimator, train_x, train_y, stop_at)
     estimator.fit(train_x, train_y)
     return None
 
@@ -137,11 +163,13 @@ def refit_params(family: str, params: Params, rounds: list[int | None], growth: 
     """The parameters of the refit on all non-holdout rows: boosted trees get the rounds their
     folds chose instead of the early-stopping cap, times the square root of ``growth`` (how
     many times a fold's training rows the refit has: more data supports more rounds); a forest
-    that its time box cut short gets the trees its folds grew (what was scored, and what the
-    refit's time model counted)."""
+    or an MLP under a time box gets the trees or epochs its folds ran (what was scored, and
+    what the refit's time model counted)."""
     kept = [r for r in rounds if r is not None]
     if family in FORESTS and kept:
         return {**params, "n_estimators": min(int(params["n_estimators"]), int(round(float(np.mean(kept)))))}
+    if family == "mlp" and kept:
+        return {**params, "max_iter": max(1, int(round(float(np.mean(kept)))))}
     if not FAMILIES[family].early_stopping or not kept:
         return dict(params)
     return {**params, "n_estimators": max(1, int(round(float(np.mean(kept)) * np.sqrt(growth))))}

@@ -217,10 +217,14 @@ def _mlp_space(trial: optuna.Trial, task: str) -> Params:
     }
 
 
+MLP_EPOCHS = 300  # at most; its own early stopping usually ends it sooner
+
+
 def _mlp_build(params: Params, task: str, seed: int, threads: int) -> BaseEstimator:
     cls = MLPClassifier if _classifier(task) else MLPRegressor
     return _scaled(cls(hidden_layer_sizes=(params["width"],) * params["layers"], alpha=params["alpha"],
-                       learning_rate_init=params["learning_rate_init"], early_stopping=True, max_iter=300,
+                       learning_rate_init=params["learning_rate_init"], early_stopping=True,
+                       max_iter=params.get("max_iter", MLP_EPOCHS),
                        random_state=seed))
 
 

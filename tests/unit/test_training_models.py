@@ -99,6 +99,23 @@ def test_time_boxed_forest_is_the_whole_forest_or_a_part_of_it(family: str) -> N
     assert len(cut.estimators_) == 4 and np.isfinite(cut.predict(valid_x)).all()
 
 
+def test_time_boxed_mlp_trains_in_tenths_of_its_epochs() -> None:
+    """Under a time box the MLP trains 30 epochs (a tenth of 300) at a time: with its time over
+    it keeps the first step's weights, which predict; given time it runs until its own early
+    stopping ends it. The refit then gets the epochs the folds ran."""
+    train_x, train_y, valid_x, valid_y = tiny("regression")
+    params = FAMILIES["mlp"].portfolio("regression")[0]
+    cut = build("mlp", params, "regression", 0, 1)
+    epochs = fit_fold("mlp", cut, train_x, train_y, valid_x, valid_y, stop_at=time.time() - 1)
+    assert 1 <= epochs <= 30 and cut[-1].max_iter == 300 and not cut[-1].warm_start
+    assert np.isfinite(cut.predict(valid_x)).all()
+    given = build("mlp", params, "regression", 0, 1)
+    ran = fit_fold("mlp", given, train_x, train_y, valid_x, valid_y, stop_at=time.time() + 3600)
+    assert epochs <= ran <= 300 and (ran == 300 or given[-1].n_iter_ < 30)
+    assert refit_params("mlp", params, [40, 60], 1.25) == {**params, "max_iter": 50}
+    assert build("mlp", {**params, "max_iter": 50}, "regression", 0, 1)[-1].max_iter == 50
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000), st.sampled_from(["roc_auc", "log_loss", "rmse", "mae"]), st.integers(2, 6))
 def test_ensemble_is_never_worse_than_its_best_member(seed: int, name: str, candidates: int) -> None:
