@@ -87,8 +87,9 @@ def _xgboost_time_box(stop_at: float) -> Any:
     return TimeBox()
 
 
-# Forests grown in this many steps under a time box (warm start adds each step's trees).
-FOREST_STEPS = 10
+# Under a time box, forests grow and the MLP trains in this many steps (warm-started), so that
+# the box can end them between two steps.
+TIME_BOX_STEPS = 10
 
 
 def _fit_forest(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray, stop_at: float) -> int:
@@ -97,7 +98,7 @@ def _fit_forest(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarr
     model expected, and a forest of fewer trees is still a forest). With warm start the trees
     are the same ones a single fit draws, so a forest that ends whole is that fit's."""
     trees = int(estimator.get_params()["n_estimators"])
-    step = max(1, math.ceil(trees / FOREST_STEPS))
+    step = max(1, math.ceil(trees / TIME_BOX_STEPS))
     grown = min(step, trees)
     estimator.set_params(warm_start=True, n_estimators=grown)
     estimator.fit(train_x, train_y)
@@ -116,7 +117,7 @@ def _fit_mlp(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
     the time model measured on a sample. Returns the epochs run."""
     model = estimator[-1]
     epochs = int(model.get_params()["max_iter"])
-    step = max(1, math.ceil(epochs / FOREST_STEPS))
+    step = max(1, math.ceil(epochs / TIME_BOX_STEPS))
     model.set_params(warm_start=True, max_iter=step)
     run = 0
     with warnings.catch_warnings():
@@ -132,8 +133,8 @@ def _fit_mlp(estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
 
 def fit_fold(family: str, estimator: BaseEstimator, train_x: np.ndarray, train_y: np.ndarray,
              valid_x: np.ndarray, valid_y: np.ndarray, stop_at: float = math.inf) -> int | None:
-    """Fit one fold; boosted trees stop early on the validation part, and boosted trees and
-    forests stop at the wall-clock time ``stop_at`` at the latest (a configuration that needs
+    """Fit one fold; boosted trees stop early on the validation part, and boosted trees,
+    forests and the MLP stop at the wall-clock time ``stop_at`` at the latest (a configuration that needs
     thousands of slow rounds, hundreds of deep trees or hundreds of epochs, must not eat the
     budget). Returns the rounds, trees or epochs kept (None for the other families, and for a
     forest or an MLP without a time box)."""
@@ -166,10 +167,8 @@ def refit_params(family: str, params: Params, rounds: list[int | None], growth: 
     or an MLP under a time box gets the trees or epochs its folds ran (what was scored, and
     what the refit's time model counted)."""
     kept = [r for r in rounds if r is not None]
-    if family in FORESTS and kept:
-        return {**params, "n_estimators": min(int(params["n_estimators"]), int(round(float(np.mean(kept)))))}
-    if family == "mlp" and kept:
-        return {**params, "max_iter": max(1, int(round(float(np.mean(kept)))))}
+    if kept and (family in FORESTS or family == "mlp"):
+        return {**params, "max_iter" if family == "mlp" else "n_estimators": int(round(float(np.mean(kept))))}
     if not FAMILIES[family].early_stopping or not kept:
         return dict(params)
     return {**params, "n_estimators": max(1, int(round(float(np.mean(kept)) * np.sqrt(growth))))}
